@@ -1,0 +1,254 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from taggit.managers import TaggableManager
+
+from articles.html import sanitize_html
+
+
+def unique_slug(instance, value: str, *, max_length: int = 200) -> str:
+    """A slug for `value` that no other row of the instance's model uses yet."""
+    base = slugify(value)[:max_length].strip("-") or "item"
+    slug, n = base, 2
+    others = type(instance)._default_manager.exclude(pk=instance.pk)
+    while others.filter(slug=slug).exists():
+        suffix = f"-{n}"
+        slug, n = f"{base[: max_length - len(suffix)]}{suffix}", n + 1
+    return slug
+
+
+class Section(models.Model):
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    description = models.TextField(blank=True)
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="Order in the navigation and on the front page."
+    )
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:section", kwargs={"slug": self.slug})
+
+
+class Photo(models.Model):
+    image = models.ImageField(
+        upload_to="photos/%Y/%m/", width_field="width", height_field="height"
+    )
+    width = models.PositiveIntegerField(editable=False, default=0)
+    height = models.PositiveIntegerField(editable=False, default=0)
+    alt_text = models.CharField(
+        max_length=300,
+        help_text="What a screen reader says: describe what the picture shows.",
+    )
+    caption = models.CharField(max_length=300, blank=True)
+    credit = models.CharField(
+        max_length=150, help_text="Agency and/or photographer, e.g. REUTERS/Pavel Mikheyev."
+    )
+    # Widths (in pixels) of the JPEG renditions made from the original, for srcset.
+    rendition_widths = models.JSONField(default=list, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(alt_text=""), name="photo_has_alt_text"),
+            models.CheckConstraint(condition=~Q(credit=""), name="photo_has_credit"),
+        ]
+
+    def __str__(self):
+        return self.caption or self.alt_text
+
+
+class Author(models.Model):
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=120, unique=True)
+    bio = models.TextField(blank=True)
+    photo = models.ForeignKey(
+        Photo, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(self, self.name, max_length=120)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("articles:author", kwargs={"slug": self.slug})
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self, *, at=None):
+        """What readers may see: published, with a publication time that has come.
+        A future `published_at` is a scheduled article; it appears by itself."""
+        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=at or timezone.now())
+
+    def newest_first(self):
+        return self.order_by("-published_at", "-id")
+
+    def in_section(self, section):
+        return self.filter(section=section)
+
+    def tagged(self, tag):
+        return self.filter(tags=tag)
+
+    def by_author(self, author):
+        return self.filter(authors=author)
+
+    def for_issue(self, issue):
+        return self.filter(issue=issue).order_by("print_page", "id")
+
+    def for_listing(self):
+        """What a list of article cards shows, in a fixed number of queries."""
+        return self.select_related("section", "lead_photo", "issue").prefetch_related(
+            models.Prefetch("authors", queryset=Author.objects.order_by("articleauthor__position"))
+        )
+
+    def for_detail(self):
+        return self.for_listing().prefetch_related("sidebars", "tags")
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    headline = models.CharField(max_length=200)
+    slug = models.SlugField(
+        max_length=200,
+        unique=True,
+        blank=True,
+        help_text="The address of the article. Made from the headline if left blank; "
+        "it does not change when the headline does.",
+    )
+    standfirst = models.TextField(blank=True, help_text="The summary under the headline.")
+    body = models.TextField(blank=True)
+    authors = models.ManyToManyField(
+        Author, through="ArticleAuthor", related_name="articles", blank=True
+    )
+    section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="articles")
+    tags = TaggableManager(blank=True)
+    issue = models.ForeignKey(
+        "issues.Issue",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="articles",
+        help_text="The print issue the article appeared in. Leave blank for web-only articles.",
+    )
+    print_page = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Page number in the print issue."
+    )
+    lead_photo = models.ForeignKey(
+        Photo, null=True, blank=True, on_delete=models.PROTECT, related_name="lead_articles"
+    )
+    status = models.CharField(max_length=20, choices=Status, default=Status.DRAFT)
+    published_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When readers first see it. A time in the future schedules the article.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, editable=False
+    )
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="article_published_idx"),
+            models.Index(fields=["section", "status", "-published_at"], name="article_section_idx"),
+            models.Index(fields=["issue", "print_page"], name="article_issue_page_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(published_at__isnull=False),
+                name="published_article_has_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(print_page__isnull=True) | Q(issue__isnull=False),
+                name="print_page_needs_issue",
+            ),
+            models.CheckConstraint(
+                condition=Q(print_page__isnull=True) | Q(print_page__gte=1),
+                name="print_page_positive",
+            ),
+        ]
+
+    def __str__(self):
+        return self.headline
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(self, self.headline)
+        self.body = sanitize_html(self.body)
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_published(self):
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+    @property
+    def is_scheduled(self):
+        return self.status == self.Status.PUBLISHED and not self.is_published
+
+
+class ArticleAuthor(models.Model):
+    """The byline: an article's authors, in the order they are credited."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE)
+    author = models.ForeignKey(Author, on_delete=models.CASCADE)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "author"], name="unique_article_author")
+        ]
+
+    def __str__(self):
+        return f"{self.author} on {self.article}"
+
+
+class Sidebar(models.Model):
+    """A boxout printed after the main story, with its own heading."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="sidebars")
+    heading = models.CharField(max_length=200)
+    body = models.TextField()
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.heading
+
+    def save(self, *args, **kwargs):
+        self.body = sanitize_html(self.body)
+        super().save(*args, **kwargs)

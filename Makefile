@@ -1,0 +1,64 @@
+# The newcomer's commands: `make demo` and `make test`. See README.md.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# uv installs the locked dependencies in seconds; install it with pip when it is missing.
+UV := $(shell command -v uv 2>/dev/null)
+ifeq ($(UV),)
+UV := python3 -m uv
+endif
+PYTHON := .venv/bin/python
+MANAGE := $(PYTHON) manage.py
+PORT ?= 8000
+
+.PHONY: help demo serve install install-dev migrate lint format check-migrations \
+	test test-sqlite test-postgres bench-pdf bench-newsletter clean
+
+help:
+	@echo "make demo    set up everything, load demo content, serve site + worker on :$(PORT)"
+	@echo "make test    lint, migration check and the whole suite (SQLite and PostgreSQL)"
+	@echo "make lint    ruff check and format check"
+
+.PHONY: uv
+uv:
+	@command -v uv >/dev/null 2>&1 || $(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+
+install: uv
+	$(UV) sync --locked --no-dev
+
+install-dev: uv
+	$(UV) sync --locked --group dev
+
+demo: export DEBUG ?= on
+demo: install
+	@mkdir -p var
+	$(MANAGE) migrate --no-input
+	$(MANAGE) load_demo
+	bin/serve $(PORT)
+
+lint: install-dev
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+format: install-dev
+	.venv/bin/ruff check --fix .
+	.venv/bin/ruff format .
+
+check-migrations: install-dev
+	DEBUG=on $(MANAGE) makemigrations --check --dry-run
+
+test-sqlite: install-dev
+	$(PYTHON) -m pytest
+
+# PostgreSQL runs when its binaries are here; with CI=true it is required.
+test-postgres: install-dev
+	@status=0; bin/with-postgres $(PYTHON) -m pytest || status=$$?; \
+	if [ $$status = 3 ]; then \
+		if [ "$${CI:-}" = true ]; then echo "PostgreSQL is required in CI" >&2; exit 1; fi; \
+		echo "PostgreSQL binaries not found: skipped the PostgreSQL run"; \
+	elif [ $$status != 0 ]; then exit $$status; fi
+
+test: lint check-migrations test-sqlite test-postgres
+
+clean:
+	rm -rf .venv var/static .pytest_cache .ruff_cache

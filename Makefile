@@ -28,6 +28,8 @@ install: uv
 
 install-dev: uv
 	$(UV) sync --locked --group dev
+	@# axe-core for the accessibility tests in tests/browser (skipped without npm).
+	@if command -v npm >/dev/null 2>&1; then npm ci --silent --no-audit --no-fund; fi
 
 demo: export DEBUG ?= on
 demo: install

@@ -1,6 +1,8 @@
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -39,9 +41,7 @@ class Section(models.Model):
 
 
 class Photo(models.Model):
-    image = models.ImageField(
-        upload_to="photos/%Y/%m/", width_field="width", height_field="height"
-    )
+    image = models.ImageField(upload_to="photos/%Y/%m/", width_field="width", height_field="height")
     width = models.PositiveIntegerField(editable=False, default=0)
     height = models.PositiveIntegerField(editable=False, default=0)
     alt_text = models.CharField(
@@ -65,6 +65,32 @@ class Photo(models.Model):
 
     def __str__(self):
         return self.caption or self.alt_text
+
+    def rendition_name(self, width: int) -> str:
+        return f"photos/renditions/{self.pk}-{width}.jpg"
+
+    def rendition_url(self, width: int) -> str:
+        return default_storage.url(self.rendition_name(width))
+
+    @property
+    def srcset(self) -> str:
+        """The renditions for an <img srcset>; the original until they are made."""
+        if self.rendition_widths:
+            return ", ".join(f"{self.rendition_url(w)} {w}w" for w in self.rendition_widths)
+        return f"{self.image.url} {self.width}w" if self.image and self.width else ""
+
+    @property
+    def src(self) -> str:
+        """A sensible default <img src>: a middle-sized rendition, or the original."""
+        if self.rendition_widths:
+            return self.rendition_url(min(self.rendition_widths, key=lambda w: abs(w - 800)))
+        return self.image.url if self.image else ""
+
+    @property
+    def thumbnail_url(self) -> str:
+        if self.rendition_widths:
+            return self.rendition_url(min(self.rendition_widths))
+        return self.image.url if self.image else ""
 
 
 class Author(models.Model):
@@ -119,6 +145,27 @@ class ArticleQuerySet(models.QuerySet):
 
     def for_detail(self):
         return self.for_listing().prefetch_related("sidebars", "tags")
+
+    def top_per_section(self, count):
+        """The `count` newest articles of each section, in one query (a window function
+        rather than a query per section)."""
+        rank = models.Window(
+            RowNumber(),
+            partition_by=[models.F("section")],
+            order_by=[models.F("published_at").desc(), models.F("id").desc()],
+        )
+        return self.annotate(section_rank=rank).filter(section_rank__lte=count)
+
+    def related_to(self, article):
+        """Other articles sharing the article's tags or section, those sharing the most
+        tags first. Reads the article's tags from its prefetch cache when it has one."""
+        tag_ids = [tag.pk for tag in article.tags.all()]
+        return (
+            self.exclude(pk=article.pk)
+            .annotate(shared_tags=models.Count("tags", filter=Q(tags__in=tag_ids)))
+            .filter(Q(section=article.section_id) | Q(shared_tags__gt=0))
+            .order_by("-shared_tags", "-published_at", "-id")
+        )
 
 
 class Article(models.Model):

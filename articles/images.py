@@ -1,0 +1,92 @@
+"""Photo uploads: checking them, and the JPEG renditions that pages show instead.
+
+Readers never get the uploaded file itself when renditions exist: each rendition is
+re-encoded from the pixels alone, turned the right way up, so no EXIF block (camera
+serial, GPS position of a source's home) travels with it.
+"""
+
+import io
+import logging
+import warnings
+
+from django import forms
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.validators import validate_image_file_extension
+from PIL import Image, ImageOps
+
+logger = logging.getLogger(__name__)
+
+RENDITION_WIDTHS = (480, 800, 1200, 1600)
+JPEG_QUALITY = 82
+
+
+def rendition_widths_for(original_width: int) -> list[int]:
+    """The standard widths narrower than the original, plus the original width itself
+    (capped at the largest standard one), so no rendition is ever upscaled."""
+    widths = [w for w in RENDITION_WIDTHS if w < original_width]
+    return sorted({*widths, min(original_width, RENDITION_WIDTHS[-1])})
+
+
+def make_renditions(photo) -> list[int]:
+    """Write the JPEG renditions of `photo` to the default storage and record their
+    widths on it. Running it twice overwrites the same files."""
+    with photo.image.open("rb") as file, warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        original = Image.open(file)
+        if original.width * original.height > settings.MAX_IMAGE_PIXELS:
+            raise ValueError(f"Photo {photo.pk} is larger than MAX_IMAGE_PIXELS")
+        upright = ImageOps.exif_transpose(original).convert("RGB")
+
+    widths = rendition_widths_for(upright.width)
+    for width in widths:
+        height = max(1, round(upright.height * width / upright.width))
+        resized = upright.resize((width, height), Image.Resampling.LANCZOS)
+        buffer = io.BytesIO()
+        # No exif= argument: the rendition carries pixels only.
+        resized.save(buffer, format="JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
+        name = photo.rendition_name(width)
+        default_storage.delete(name)
+        default_storage.save(name, ContentFile(buffer.getvalue()))
+
+    photo.rendition_widths = widths
+    photo.save(update_fields=["rendition_widths"])
+    return widths
+
+
+class PhotoImageField(forms.ImageField):
+    """An ImageField that tells a person why a picture was refused: not a picture at
+    all, or one with more pixels than the server will decode."""
+
+    default_error_messages = {
+        "invalid_image": "This file is not a picture we can read. Upload a JPEG, PNG, "
+        "GIF or WebP image.",
+        "too_many_pixels": "This picture is too large (%(size)s): the limit is "
+        "%(limit)s million pixels. Make it smaller and upload it again.",
+    }
+    default_validators = [validate_image_file_extension]
+
+    def to_python(self, data):
+        with warnings.catch_warnings():
+            # Pillow warns before it refuses; MAX_IMAGE_PIXELS decides instead.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            try:
+                upload = super().to_python(data)
+            except forms.ValidationError as error:
+                if isinstance(error.__cause__, Image.DecompressionBombError):
+                    raise self._too_many_pixels("far beyond any photograph") from error
+                raise
+        if upload is not None:
+            width, height = upload.image.size
+            if width * height > settings.MAX_IMAGE_PIXELS:
+                raise self._too_many_pixels(f"{width} x {height} pixels")
+        return upload
+
+    def _too_many_pixels(self, size: str) -> forms.ValidationError:
+        limit = f"{settings.MAX_IMAGE_PIXELS / 1_000_000:g}"
+        return forms.ValidationError(
+            self.error_messages["too_many_pixels"],
+            code="too_many_pixels",
+            params={"size": size, "limit": limit},
+        )

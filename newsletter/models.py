@@ -1,0 +1,235 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+
+
+class NewsletterQuerySet(models.QuerySet):
+    def public(self):
+        return self.filter(is_public=True)
+
+
+class Newsletter(models.Model):
+    class Cadence(models.TextChoices):
+        DAILY = "daily", "Daily"
+        WEEKLY = "weekly", "Weekly"
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=120, unique=True)
+    description = models.TextField(blank=True)
+    cadence = models.CharField(max_length=10, choices=Cadence, default=Cadence.DAILY)
+    from_email = models.CharField(
+        max_length=200, blank=True, help_text="Sender, e.g. Paper <news@example.org>. "
+        "Leave blank for the site's default sender."
+    )
+    is_public = models.BooleanField(default=True, help_text="Listed on the signup page.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = NewsletterQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("newsletter:archive", kwargs={"slug": self.slug})
+
+    @property
+    def sender(self):
+        return self.from_email or settings.DEFAULT_FROM_EMAIL
+
+
+class SubscriberQuerySet(models.QuerySet):
+    def for_email(self, email: str):
+        return self.filter(email__iexact=email.strip())
+
+    def unconfirmed_before(self, moment):
+        return self.filter(confirmed_at__isnull=True, created_at__lt=moment)
+
+
+class Subscriber(models.Model):
+    email = models.EmailField(max_length=254)
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set when the subscriber left every newsletter."
+    )
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    source_url = models.CharField(
+        max_length=500, blank=True, help_text="The page where they signed up."
+    )
+    consent_text = models.TextField(blank=True, help_text="What they agreed to when signing up.")
+    # The provider reported a hard bounce or a spam complaint: never mail this address again.
+    suppressed_at = models.DateTimeField(null=True, blank=True)
+    suppression_reason = models.CharField(max_length=40, blank=True)
+
+    objects = SubscriberQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="unique_subscriber_email_ci"),
+        ]
+
+    def __str__(self):
+        return self.email
+
+    @property
+    def is_confirmed(self):
+        return self.confirmed_at is not None
+
+
+class SubscriptionQuerySet(models.QuerySet):
+    def receiving(self, newsletter):
+        """Who gets the next edition: confirmed, still subscribed, not bounced."""
+        return self.filter(
+            newsletter=newsletter,
+            status=Subscription.Status.ACTIVE,
+            subscriber__confirmed_at__isnull=False,
+            subscriber__unsubscribed_at__isnull=True,
+            subscriber__suppressed_at__isnull=True,
+        )
+
+
+class Subscription(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Awaiting confirmation"
+        ACTIVE = "active", "Active"
+        UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
+
+    subscriber = models.ForeignKey(
+        Subscriber, on_delete=models.CASCADE, related_name="subscriptions"
+    )
+    newsletter = models.ForeignKey(
+        Newsletter, on_delete=models.CASCADE, related_name="subscriptions"
+    )
+    status = models.CharField(max_length=20, choices=Status, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SubscriptionQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscriber", "newsletter"], name="unique_subscription"
+            ),
+        ]
+        indexes = [models.Index(fields=["newsletter", "status"], name="subscription_status_idx")]
+
+    def __str__(self):
+        return f"{self.subscriber} → {self.newsletter}"
+
+
+class EditionQuerySet(models.QuerySet):
+    def sent(self):
+        return self.filter(status=Edition.Status.SENT)
+
+    def with_progress(self):
+        """Delivery counts per status, for the admin's progress columns."""
+        counts = {
+            f"{status}_count": Count("deliveries", filter=Q(deliveries__status=status))
+            for status in Delivery.Status.values
+        }
+        return self.annotate(**counts)
+
+
+class Edition(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SCHEDULED = "scheduled", "Scheduled"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+
+    newsletter = models.ForeignKey(Newsletter, on_delete=models.PROTECT, related_name="editions")
+    subject = models.CharField(max_length=200)
+    intro = models.TextField(blank=True, help_text="The editor's note at the top of the email.")
+    articles = models.ManyToManyField(
+        "articles.Article", through="EditionArticle", related_name="editions", blank=True
+    )
+    status = models.CharField(max_length=20, choices=Status, default=Status.DRAFT)
+    # Articles published up to this moment are in this edition; the next one starts here.
+    covers_until = models.DateTimeField(default=timezone.now)
+    send_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a scheduled edition goes out."
+    )
+    sending_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = EditionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-covers_until", "-id"]
+        get_latest_by = "covers_until"
+
+    def __str__(self):
+        return self.subject
+
+    def get_absolute_url(self):
+        return reverse(
+            "newsletter:edition", kwargs={"slug": self.newsletter.slug, "pk": self.pk}
+        )
+
+    @property
+    def is_editable(self):
+        return self.status in (self.Status.DRAFT, self.Status.SCHEDULED)
+
+
+class EditionArticle(models.Model):
+    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="items")
+    article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["edition", "article"], name="unique_edition_article")
+        ]
+
+    def __str__(self):
+        return f"{self.position}. {self.article}"
+
+
+class Delivery(models.Model):
+    """One edition to one subscriber. The row exists before the message is sent, so a
+    crashed worker leaves a record of exactly where it stopped."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        # The worker died while this message was with the SMTP server: it may or may
+        # not have arrived, so it is never resent automatically.
+        AMBIGUOUS = "ambiguous", "Ambiguous"
+
+    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="deliveries")
+    subscriber = models.ForeignKey(
+        Subscriber, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    status = models.CharField(max_length=20, choices=Status, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    message_id = models.CharField(max_length=255, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # Which worker run holds the row, and until when; an expired claim is free again.
+    claimed_by = models.CharField(max_length=64, blank=True)
+    claim_expires_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "deliveries"
+        constraints = [
+            models.UniqueConstraint(fields=["edition", "subscriber"], name="unique_delivery"),
+        ]
+        indexes = [models.Index(fields=["edition", "status", "id"], name="delivery_status_idx")]
+
+    def __str__(self):
+        return f"{self.edition} → {self.subscriber}"

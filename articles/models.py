@@ -2,11 +2,12 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import RowNumber
+from django.db.models.functions import Coalesce, RowNumber
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from taggit.managers import TaggableManager
+from taggit.models import Tag, TaggedItem
 
 from articles.html import sanitize_html
 
@@ -129,7 +130,7 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(section=section)
 
     def tagged(self, tag):
-        return self.filter(tags=tag)
+        return self.filter(pk__in=article_tag_links().filter(tag=tag).values("object_id"))
 
     def by_author(self, author):
         return self.filter(authors=author)
@@ -160,12 +161,37 @@ class ArticleQuerySet(models.QuerySet):
         """Other articles sharing the article's tags or section, those sharing the most
         tags first. Reads the article's tags from its prefetch cache when it has one."""
         tag_ids = [tag.pk for tag in article.tags.all()]
+        shared_tags = (
+            article_tag_links()
+            .filter(object_id=models.OuterRef("pk"), tag__in=tag_ids)
+            .values("object_id")
+            .annotate(count=models.Count("pk"))
+            .values("count")
+        )
         return (
             self.exclude(pk=article.pk)
-            .annotate(shared_tags=models.Count("tags", filter=Q(tags__in=tag_ids)))
+            .annotate(shared_tags=Coalesce(models.Subquery(shared_tags), 0))
             .filter(Q(section=article.section_id) | Q(shared_tags__gt=0))
             .order_by("-shared_tags", "-published_at", "-id")
         )
+
+    def used_tags(self):
+        """The tags of these articles (for tag pages, feeds and the sitemap)."""
+        return Tag.objects.filter(
+            pk__in=article_tag_links().filter(object_id__in=self.values("pk")).values("tag_id")
+        )
+
+    def credited_authors(self):
+        return Author.objects.filter(pk__in=self.values("authors"))
+
+
+def article_tag_links():
+    """Articles' rows in taggit's TaggedItem. Queries go through these rather than
+    joining `Article.tags`, whose join makes taggit 6.1 raise a Django deprecation
+    warning (SQLCompiler.quote_name_unless_alias)."""
+    return TaggedItem.objects.filter(
+        content_type__app_label="articles", content_type__model="article"
+    )
 
 
 class Article(models.Model):

@@ -1,2 +1,23 @@
+from django.urls import path
+
+from articles import feeds, views
+
 app_name = "articles"
-urlpatterns = []
+
+urlpatterns = [
+    path("", views.FrontPageView.as_view(), name="front"),
+    path("latest/", views.LatestView.as_view(), name="latest"),
+    path("articles/<slug:slug>/", views.ArticleDetailView.as_view(), name="detail"),
+    path("preview/<int:pk>/", views.ArticlePreviewView.as_view(), name="preview"),
+    path("sections/<slug:slug>/", views.SectionView.as_view(), name="section"),
+    path("tags/<slug:slug>/", views.TagView.as_view(), name="tag"),
+    path("authors/<slug:slug>/", views.AuthorView.as_view(), name="author"),
+    path("feeds/latest/rss/", feeds.LatestFeed(), name="feed-latest"),
+    path("feeds/latest/atom/", feeds.LatestAtomFeed(), name="feed-latest-atom"),
+    path("feeds/sections/<slug:slug>/rss/", feeds.SectionFeed(), name="feed-section"),
+    path("feeds/sections/<slug:slug>/atom/", feeds.SectionAtomFeed(), name="feed-section-atom"),
+    path("feeds/tags/<slug:slug>/rss/", feeds.TagFeed(), name="feed-tag"),
+    path("feeds/tags/<slug:slug>/atom/", feeds.TagAtomFeed(), name="feed-tag-atom"),
+    path("feeds/authors/<slug:slug>/rss/", feeds.AuthorFeed(), name="feed-author"),
+    path("feeds/authors/<slug:slug>/atom/", feeds.AuthorAtomFeed(), name="feed-author-atom"),
+]

@@ -1,0 +1,235 @@
+import json
+from datetime import timedelta
+from itertools import groupby
+from urllib.parse import urljoin
+
+from django.conf import settings
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.safestring import mark_safe
+from django.views.decorators.cache import never_cache
+from django.views.generic import DetailView, ListView, TemplateView
+from taggit.models import Tag
+
+from articles.models import Article, Author, Section
+
+TOP_STORIES_PER_SECTION = 4
+RELATED_ARTICLES_COUNT = 4
+# An edit this soon after publication is a correction of the first version, not an update.
+UPDATE_GRACE = timedelta(minutes=10)
+
+# The characters that could end a <script> data block early, as JSON unicode escapes.
+_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+def absolute_url(path_or_url: str) -> str:
+    return urljoin(settings.SITE_URL + "/", path_or_url)
+
+
+def photo_url(photo) -> str:
+    """The URL readers get for a photo: a rendition once the photo helper makes them."""
+    return getattr(photo, "src", "") or photo.image.url
+
+
+class ArticleListView(ListView):
+    """A paginated list of published articles; subclasses narrow it and name it."""
+
+    template_name = "articles/article_list.html"
+    context_object_name = "articles"
+    heading = "Latest news"
+    feed_url_names = ("articles:feed-latest", "articles:feed-latest-atom")
+
+    def get_paginate_by(self, queryset):
+        return settings.PAGE_SIZE
+
+    def get_queryset(self):
+        return self.narrow(Article.objects.published()).for_listing().newest_first()
+
+    def narrow(self, articles):
+        return articles
+
+    def get_heading(self):
+        return self.heading
+
+    def feed_kwargs(self):
+        return {}
+
+    def get_context_data(self, **kwargs):
+        rss, atom = self.feed_url_names
+        return super().get_context_data(
+            heading=self.get_heading(),
+            feed_rss_url=reverse(rss, kwargs=self.feed_kwargs()),
+            feed_atom_url=reverse(atom, kwargs=self.feed_kwargs()),
+            **kwargs,
+        )
+
+
+class LatestView(ArticleListView):
+    pass
+
+
+class SectionView(ArticleListView):
+    feed_url_names = ("articles:feed-section", "articles:feed-section-atom")
+
+    def narrow(self, articles):
+        self.section = get_object_or_404(Section, slug=self.kwargs["slug"])
+        return articles.in_section(self.section)
+
+    def get_heading(self):
+        return self.section.name
+
+    def feed_kwargs(self):
+        return {"slug": self.section.slug}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            section=self.section, description=self.section.description, **kwargs
+        )
+
+
+class TagView(ArticleListView):
+    # A tag only used on drafts must not reveal itself: no published articles, no page.
+    allow_empty = False
+    feed_url_names = ("articles:feed-tag", "articles:feed-tag-atom")
+
+    def narrow(self, articles):
+        self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
+        return articles.tagged(self.tag)
+
+    def get_heading(self):
+        return f"Tagged: {self.tag.name}"
+
+    def feed_kwargs(self):
+        return {"slug": self.tag.slug}
+
+
+class AuthorView(ArticleListView):
+    template_name = "articles/author_detail.html"
+    allow_empty = False
+    feed_url_names = ("articles:feed-author", "articles:feed-author-atom")
+
+    def narrow(self, articles):
+        self.author = get_object_or_404(
+            Author.objects.select_related("photo"), slug=self.kwargs["slug"]
+        )
+        return articles.by_author(self.author)
+
+    def get_heading(self):
+        return self.author.name
+
+    def feed_kwargs(self):
+        return {"slug": self.author.slug}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(author=self.author, **kwargs)
+
+
+class FrontPageView(TemplateView):
+    template_name = "articles/front_page.html"
+
+    def get_context_data(self, **kwargs):
+        top_stories = list(
+            Article.objects.published()
+            .top_per_section(TOP_STORIES_PER_SECTION)
+            .for_listing()
+            .order_by("section__position", "section__name", "-published_at", "-id")
+        )
+        lead = max(top_stories, key=lambda a: (a.published_at, a.pk), default=None)
+        sections = [
+            (section, [a for a in articles if a != lead])
+            for section, articles in groupby(top_stories, key=lambda a: a.section)
+        ]
+        return super().get_context_data(
+            lead=lead, sections=[(s, a) for s, a in sections if a], **kwargs
+        )
+
+
+class ArticleDetailView(DetailView):
+    template_name = "articles/article_detail.html"
+    context_object_name = "article"
+
+    def get_queryset(self):
+        return Article.objects.published().for_detail()
+
+    def get_context_data(self, **kwargs):
+        article = self.object
+        canonical_url = absolute_url(article.get_absolute_url())
+        image_url = absolute_url(photo_url(article.lead_photo)) if article.lead_photo else ""
+        # An issue that is not out yet is not linked or named: its page would be a 404.
+        issue = article.issue if article.issue and article.issue.is_published else None
+        return super().get_context_data(
+            issue=issue,
+            authors=list(article.authors.all()),
+            canonical_url=canonical_url,
+            image_url=image_url,
+            was_updated=bool(
+                article.published_at and article.updated_at > article.published_at + UPDATE_GRACE
+            ),
+            related_articles=list(
+                Article.objects.published()
+                .related_to(article)
+                .only("headline", "slug", "published_at")[:RELATED_ARTICLES_COUNT]
+            ),
+            json_ld=news_article_json_ld(
+                article, issue=issue, canonical_url=canonical_url, image_url=image_url
+            ),
+            **kwargs,
+        )
+
+
+@method_decorator(never_cache, name="dispatch")
+class ArticlePreviewView(ArticleDetailView):
+    """A draft or scheduled article as it will look, for staff only. Everyone else gets
+    the same 404 as for an article that does not exist."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not (request.user.is_active and request.user.is_staff):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return Article.objects.for_detail()
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(is_preview=True, **kwargs)
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        response["X-Robots-Tag"] = "noindex"
+        return response
+
+
+def news_article_json_ld(article, *, issue, canonical_url, image_url):
+    """schema.org NewsArticle for search engines, as JSON safe to put in a <script>."""
+    data = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": article.headline,
+        "description": article.standfirst,
+        "url": canonical_url,
+        "mainEntityOfPage": {"@type": "WebPage", "@id": canonical_url},
+        "datePublished": article.published_at.isoformat() if article.published_at else None,
+        "dateModified": article.updated_at.isoformat(),
+        "articleSection": article.section.name,
+        "keywords": [tag.name for tag in article.tags.all()],
+        "author": [
+            {"@type": "Person", "name": a.name, "url": absolute_url(a.get_absolute_url())}
+            for a in article.authors.all()
+        ],
+        "publisher": {
+            "@type": "NewsMediaOrganization",
+            "name": settings.SITE_NAME,
+            "url": settings.SITE_URL + "/",
+        },
+    }
+    if image_url:
+        data["image"] = [image_url]
+    if issue:
+        data["printEdition"] = f"Issue {issue.number}"
+        data["printSection"] = article.section.name
+        if article.print_page:
+            data["printPage"] = str(article.print_page)
+    # Escaped like django.utils.html.json_script, which only makes type="application/json".
+    return mark_safe(json.dumps(data).translate(_SCRIPT_ESCAPES))  # noqa: S308

@@ -190,3 +190,7 @@ LOGGING = {
 TAGGIT_CASE_INSENSITIVE = True
 LATEST_NEWS_COUNT = 10
 PAGE_SIZE = env.int("PAGE_SIZE", default=20)
+
+# --- issues: print-edition PDFs ---
+# A PDF render that takes longer than this many seconds is stopped and marked failed.
+PDF_RENDER_TIME_LIMIT = env.int("PDF_RENDER_TIME_LIMIT", default=120)

@@ -1,10 +1,19 @@
 from django.urls import path
-from django.views.generic import TemplateView
+
+from donations import views, webhooks
 
 app_name = "donations"
 
-# Placeholder until the donations issue lands: the article page's call to action
-# links here.
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="donations/placeholder.html"), name="donate"),
+    path("", views.donate, name="donate"),
+    path("thank-you/", views.thank_you, name="thank-you"),
+    path("manage/", views.manage, name="manage"),
+    path("manage/link/", views.manage_request, name="manage-request"),
+    path("manage/link/sent/", views.manage_sent, name="manage-sent"),
+    path("manage/<int:pk>/amount/", views.manage_change_amount, name="manage-change-amount"),
+    path("manage/<int:pk>/cancel/", views.manage_cancel, name="manage-cancel"),
+    path("manage/<int:pk>/card/", views.manage_card, name="manage-card"),
+    path("webhooks/stripe/", webhooks.stripe_webhook, name="stripe-webhook"),
+    # Last, so an appeal's slug never hides the pages above.
+    path("<slug:slug>/", views.donate, name="appeal"),
 ]

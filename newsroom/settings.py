@@ -70,6 +70,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "newsroom.context_processors.site",
+                "donations.context_processors.donation_appeal",
                 "newsroom.context_processors.reader",
             ],
         },
@@ -190,6 +191,20 @@ LOGGING = {
 TAGGIT_CASE_INSENSITIVE = True
 LATEST_NEWS_COUNT = 10
 PAGE_SIZE = env.int("PAGE_SIZE", default=20)
+
+# --- donations ---
+# With no Stripe secret key the offline provider is used: pledges by bank transfer or
+# standing order, marked paid by an editor in the admin.
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+# The Gift Aid declaration names the body that claims it.
+DONATIONS_CHARITY_NAME = env.str("DONATIONS_CHARITY_NAME", default=SITE_NAME)
+DONATIONS_BANK_ACCOUNT_NAME = env.str("DONATIONS_BANK_ACCOUNT_NAME", default=SITE_NAME)
+DONATIONS_BANK_SORT_CODE = env.str("DONATIONS_BANK_SORT_CODE", default="00-00-00")
+DONATIONS_BANK_ACCOUNT_NUMBER = env.str("DONATIONS_BANK_ACCOUNT_NUMBER", default="00000000")
+DONATIONS_MAGIC_LINK_MAX_AGE = env.int("DONATIONS_MAGIC_LINK_MAX_AGE", default=60 * 60)
+DONATIONS_RATELIMIT = env.str("DONATIONS_RATELIMIT", default="10/m")
 
 # --- issues: print-edition PDFs ---
 # A PDF render that takes longer than this many seconds is stopped and marked failed.

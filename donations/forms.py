@@ -1,0 +1,147 @@
+import re
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from donations.models import (
+    GIFT_AID_DECLARATION_VERSION,
+    MAX_AMOUNT_PENCE,
+    MIN_AMOUNT_PENCE,
+    Donation,
+    gift_aid_declaration,
+)
+
+PRESET_AMOUNTS = ["5", "10", "25", "50"]
+OTHER = "other"
+UK_POSTCODE = re.compile(r"^(GIR ?0AA|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2})$")
+
+
+def parse_amount_pence(text: str) -> int:
+    """Pounds as typed ("12", "12.50", "£1,000") to pence, with Decimal: never a float."""
+    cleaned = (text or "").strip().replace("£", "").replace(",", "").strip()
+    if not cleaned:
+        raise ValidationError("Enter an amount.", code="required")
+    try:
+        pounds = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValidationError(
+            "Enter the amount in pounds, like 12 or 12.50.", code="invalid"
+        ) from None
+    if not pounds.is_finite():
+        raise ValidationError("Enter the amount in pounds, like 12 or 12.50.", code="invalid")
+    if pounds != pounds.quantize(Decimal("0.01")):
+        raise ValidationError("Use at most two decimal places (pence).", code="too_precise")
+    pence = int(pounds * 100)
+    if pence < MIN_AMOUNT_PENCE:
+        raise ValidationError("The smallest gift we can take is £1.", code="min_value")
+    if pence > MAX_AMOUNT_PENCE:
+        raise ValidationError(
+            "The largest gift we can take online is £10,000: please contact us for more.",
+            code="max_value",
+        )
+    return pence
+
+
+def normalise_postcode(text: str) -> str:
+    compact = re.sub(r"\s+", "", text or "").upper()
+    return f"{compact[:-3]} {compact[-3:]}" if len(compact) > 3 else compact
+
+
+class DonationForm(forms.ModelForm):
+    amount = forms.ChoiceField(
+        label="Amount",
+        choices=[(value, f"£{value}") for value in PRESET_AMOUNTS] + [(OTHER, "Other")],
+        widget=forms.RadioSelect,
+        initial="10",
+    )
+    other_amount = forms.CharField(
+        label="Other amount (£)",
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    source = forms.CharField(required=False, widget=forms.HiddenInput, max_length=200)
+
+    class Meta:
+        model = Donation
+        fields = [
+            "frequency",
+            "donor_name",
+            "donor_email",
+            "is_gift_aid",
+            "home_address",
+            "postcode",
+            "message",
+        ]
+        labels = {
+            "donor_name": "Your full name",
+            "donor_email": "Your email address",
+            "is_gift_aid": "Yes, I want to Gift Aid my donation",
+            "home_address": "Home address (house name or number and street)",
+            "message": "A message for us (optional)",
+        }
+        widgets = {
+            "frequency": forms.RadioSelect,
+            "message": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["is_gift_aid"].help_text = gift_aid_declaration()
+        self.fields["donor_name"].widget.attrs["autocomplete"] = "name"
+        self.fields["donor_email"].widget.attrs["autocomplete"] = "email"
+        self.fields["home_address"].widget.attrs["autocomplete"] = "street-address"
+        self.fields["postcode"].widget.attrs["autocomplete"] = "postal-code"
+
+    def clean(self):
+        cleaned = super().clean()
+        choice = cleaned.get("amount")
+        if choice == OTHER:
+            try:
+                self.instance.amount_pence = parse_amount_pence(cleaned.get("other_amount", ""))
+            except ValidationError as error:
+                self.add_error("other_amount", error)
+        elif choice:
+            self.instance.amount_pence = int(choice) * 100
+
+        if cleaned.get("is_gift_aid"):
+            if not cleaned.get("home_address", "").strip():
+                self.add_error(
+                    "home_address",
+                    ValidationError(
+                        "Gift Aid needs your home address: HMRC asks for it.", code="required"
+                    ),
+                )
+            postcode = normalise_postcode(cleaned.get("postcode", ""))
+            if not UK_POSTCODE.match(postcode):
+                self.add_error(
+                    "postcode",
+                    ValidationError(
+                        "Enter a valid UK postcode, like SW1A 1AA: Gift Aid needs one.",
+                        code="invalid",
+                    ),
+                )
+            else:
+                cleaned["postcode"] = postcode
+            self.instance.gift_aid_declaration_version = GIFT_AID_DECLARATION_VERSION
+        else:
+            # No Gift Aid, no need to keep an address.
+            cleaned["home_address"] = ""
+            cleaned["postcode"] = ""
+        return cleaned
+
+
+class ManageLinkForm(forms.Form):
+    email = forms.EmailField(label="The email address you gave with your donation")
+
+
+class ChangeAmountForm(forms.Form):
+    amount = forms.CharField(
+        label="New amount (£)",
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+
+    def clean_amount(self):
+        return parse_amount_pence(self.cleaned_data["amount"])

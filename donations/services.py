@@ -1,0 +1,178 @@
+"""Writes that change a gift's money state. Each runs in a transaction and sends its mail
+from a task after commit, so a rolled-back payment never thanks anyone."""
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from donations.models import Donation, WebhookEvent
+
+THANK_YOU_SALT = "donations.thank-you"
+MANAGE_SALT = "donations.manage"
+
+
+def thank_you_token(donation) -> str:
+    return signing.dumps(donation.pk, salt=THANK_YOU_SALT)
+
+
+def manage_token(email: str) -> str:
+    return signing.dumps(email.strip().lower(), salt=MANAGE_SALT)
+
+
+def start_donation(donation: Donation, *, provider, success_url, cancel_url):
+    """Save the gift as pending and open the provider's checkout for exactly this record.
+    `success_url` and `cancel_url` are templates with `{token}` for the thank-you token."""
+    donation.provider = provider.name
+    donation.status = Donation.Status.PENDING
+    if donation.is_gift_aid and not donation.gift_aid_declared_at:
+        donation.gift_aid_declared_at = timezone.now()
+    donation.save()
+    token = thank_you_token(donation)
+    checkout = provider.start_checkout(
+        donation,
+        success_url=success_url.format(token=token),
+        cancel_url=cancel_url.format(token=token),
+    )
+    donation.provider_reference = checkout.reference
+    donation.save(update_fields=["provider_reference"])
+    return checkout, token
+
+
+def mark_paid(donation: Donation, *, at=None) -> bool:
+    """Mark a gift paid and send its receipt. False when it was already paid."""
+    with transaction.atomic():
+        updated = Donation.objects.filter(pk=donation.pk).exclude(status=Donation.Status.PAID)
+        if not updated.update(status=Donation.Status.PAID, paid_at=at or timezone.now()):
+            return False
+        donation.refresh_from_db()
+        _send_receipt_after_commit(donation)
+    return True
+
+
+def record_instalment(first: Donation, *, reference: str, amount_pence: int, at=None, **extra):
+    """A later monthly payment of `first`, as its own paid row. Returns None if already
+    recorded under the same reference."""
+    with transaction.atomic():
+        if Donation.objects.filter(provider=first.provider, provider_reference=reference).exists():
+            return None
+        instalment = Donation.objects.create(
+            first_donation=first,
+            appeal=first.appeal,
+            source_article=first.source_article,
+            amount_pence=amount_pence,
+            currency=first.currency,
+            frequency=Donation.Frequency.MONTHLY,
+            donor_name=first.donor_name,
+            donor_email=first.donor_email,
+            is_gift_aid=first.is_gift_aid,
+            gift_aid_declaration_version=first.gift_aid_declaration_version,
+            gift_aid_declared_at=first.gift_aid_declared_at,
+            home_address=first.home_address,
+            postcode=first.postcode,
+            status=Donation.Status.PAID,
+            provider=first.provider,
+            provider_reference=reference,
+            stripe_customer_id=first.stripe_customer_id,
+            stripe_subscription_id=first.stripe_subscription_id,
+            paid_at=at or timezone.now(),
+            **extra,
+        )
+        _send_receipt_after_commit(instalment)
+    return instalment
+
+
+def mark_refunded(donation: Donation) -> None:
+    Donation.objects.filter(pk=donation.pk).update(status=Donation.Status.REFUNDED)
+
+
+def end_monthly_gift(donation: Donation, *, at=None) -> None:
+    """Stop a monthly gift. Payments already made stay paid; a gift never paid is cancelled."""
+    at = at or timezone.now()
+    Donation.objects.filter(pk=donation.pk, cancelled_at__isnull=True).update(cancelled_at=at)
+    Donation.objects.filter(pk=donation.pk, status=Donation.Status.PENDING).update(
+        status=Donation.Status.CANCELLED
+    )
+
+
+def cancel_gift(donation: Donation, *, provider) -> None:
+    """The donor stops a monthly gift or withdraws an unpaid pledge."""
+    if donation.is_monthly and donation.stripe_subscription_id:
+        provider.cancel_monthly(donation)
+    with transaction.atomic():
+        if donation.is_monthly:
+            end_monthly_gift(donation)
+        else:
+            Donation.objects.filter(pk=donation.pk, status=Donation.Status.PENDING).update(
+                status=Donation.Status.CANCELLED
+            )
+
+
+def change_gift_amount(donation: Donation, amount_pence: int, *, provider) -> None:
+    """Change a monthly gift (from its next payment) or an unpaid pledge."""
+    if donation.stripe_subscription_id:
+        provider.change_monthly_amount(donation, amount_pence)
+    # A paid first payment keeps its amount: it is what was received. The new amount
+    # shows on the next instalment row.
+    if donation.status == Donation.Status.PENDING:
+        Donation.objects.filter(pk=donation.pk).update(amount_pence=amount_pence)
+
+
+def claim_webhook_event(event_id: str, event_type: str) -> bool:
+    """Record the event as handled; False if it already was. Call inside the transaction
+    that applies it, so a failure leaves it unrecorded and Stripe's retry is applied."""
+    try:
+        with transaction.atomic():
+            WebhookEvent.objects.create(event_id=event_id, type=event_type)
+    except IntegrityError:
+        return False
+    return True
+
+
+def _send_receipt_after_commit(donation: Donation) -> None:
+    from donations.tasks import send_donation_receipt
+
+    transaction.on_commit(lambda: send_donation_receipt.enqueue(donation.pk))
+
+
+def send_receipt(donation: Donation) -> bool:
+    """Email the receipt for a paid gift, once."""
+    claimed = Donation.objects.filter(
+        pk=donation.pk, status=Donation.Status.PAID, receipt_sent_at__isnull=True
+    ).update(receipt_sent_at=timezone.now())
+    if not claimed:
+        return False
+    try:
+        _send_templated_mail("donation_receipt", donation.donor_email, {"donation": donation})
+    except Exception:
+        Donation.objects.filter(pk=donation.pk).update(receipt_sent_at=None)
+        raise
+    return True
+
+
+def send_manage_link(email: str) -> bool:
+    """Email a signed link to manage gifts, if this address has any to manage. The caller
+    answers the same either way."""
+    if not Donation.objects.manageable_by(email).exists():
+        return False
+    link = settings.SITE_URL + reverse("donations:manage") + "?token=" + manage_token(email)
+    max_age_minutes = settings.DONATIONS_MAGIC_LINK_MAX_AGE // 60
+    _send_templated_mail(
+        "donation_manage_link", email, {"link": link, "max_age_minutes": max_age_minutes}
+    )
+    return True
+
+
+def _send_templated_mail(name: str, to: str, context: dict) -> None:
+    context = {"SITE_NAME": settings.SITE_NAME, "SITE_URL": settings.SITE_URL, **context}
+    subject = render_to_string(f"email/{name}_subject.txt", context).strip()
+    message = EmailMultiAlternatives(
+        subject=" ".join(subject.split()),
+        body=render_to_string(f"email/{name}.txt", context),
+        to=[to],
+    )
+    message.attach_alternative(render_to_string(f"email/{name}.html", context), "text/html")
+    message.send()

@@ -1,0 +1,231 @@
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.core import signing
+from django.db import transaction
+from django.db.models import Q
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from django_ratelimit.decorators import ratelimit
+
+from articles.models import Article
+from donations import services
+from donations.forms import ChangeAmountForm, DonationForm, ManageLinkForm
+from donations.models import Appeal, Donation
+from donations.providers import ProviderError, get_provider, provider_for
+from donations.tasks import send_donation_manage_link
+
+THANK_YOU_MAX_AGE = 7 * 24 * 60 * 60
+MANAGE_SESSION_KEY = "donations_manage"
+TOO_MANY = "Too many attempts from your connection. Please wait a minute and try again."
+
+
+def _source_article(reference: str):
+    """The published article a donor came from, by slug or id; None if unknown."""
+    reference = (reference or "").strip()
+    if not reference:
+        return None
+    match = Q(slug=reference) | (Q(pk=int(reference)) if reference.isdigit() else Q(pk=None))
+    return Article.objects.published().filter(match).only("pk").first()
+
+
+def progress(appeal) -> dict | None:
+    """What the progress bar shows: paid total against target."""
+    if appeal is None or not appeal.target_pence:
+        return None
+    paid = appeal.paid_total_pence
+    return {
+        "paid_pence": paid,
+        "target_pence": appeal.target_pence,
+        "percent": min(100, paid * 100 // appeal.target_pence),
+    }
+
+
+@ratelimit(key="ip", rate=lambda group, request: settings.DONATIONS_RATELIMIT, method="POST")
+def donate(request, slug=None):
+    if slug:
+        appeal = get_object_or_404(Appeal.objects.running().with_paid_total(), slug=slug)
+    else:
+        appeal = Appeal.objects.current()
+    status = 200
+    if request.method == "POST":
+        form = DonationForm(request.POST)
+        if getattr(request, "limited", False):
+            form.add_error(None, TOO_MANY)
+            status = 429
+        elif form.is_valid():
+            donation = form.save(commit=False)
+            donation.appeal = appeal
+            donation.source_article = _source_article(form.cleaned_data["source"])
+            thank_you = request.build_absolute_uri(reverse("donations:thank-you"))
+            try:
+                checkout, token = services.start_donation(
+                    donation,
+                    provider=get_provider(),
+                    success_url=thank_you + "?gift={token}",
+                    cancel_url=request.build_absolute_uri(request.path) + "?cancelled={token}",
+                )
+            except ProviderError:
+                Donation.objects.filter(pk=donation.pk).update(status=Donation.Status.FAILED)
+                form.add_error(
+                    None,
+                    "We could not reach the payment service, and nothing was taken. "
+                    "Please try again in a moment.",
+                )
+                status = 502
+            else:
+                if checkout.redirect_url:
+                    return HttpResponseRedirect(checkout.redirect_url, status=303)
+                return redirect(f"{reverse('donations:thank-you')}?gift={token}")
+    else:
+        form = DonationForm(initial={"source": request.GET.get("from", "")})
+    context = {
+        "appeal": appeal,
+        "progress": progress(appeal),
+        "form": form,
+        "is_cancelled": "cancelled" in request.GET,
+    }
+    return render(request, "donations/donate.html", context, status=status)
+
+
+def thank_you(request):
+    try:
+        donation_id = signing.loads(
+            request.GET.get("gift", ""), salt=services.THANK_YOU_SALT, max_age=THANK_YOU_MAX_AGE
+        )
+    except signing.BadSignature:
+        return render(request, "donations/thank_you.html", {"donation": None}, status=404)
+    donation = get_object_or_404(Donation.objects.select_related("appeal"), pk=donation_id)
+    context = {"donation": donation, "bank": _bank_details()}
+    return render(request, "donations/thank_you.html", context)
+
+
+def _bank_details() -> dict:
+    return {
+        "account_name": settings.DONATIONS_BANK_ACCOUNT_NAME,
+        "sort_code": settings.DONATIONS_BANK_SORT_CODE,
+        "account_number": settings.DONATIONS_BANK_ACCOUNT_NUMBER,
+    }
+
+
+@ratelimit(key="ip", rate=lambda group, request: settings.DONATIONS_RATELIMIT, method="POST")
+def manage_request(request):
+    """Ask for a link to manage one's gifts. The answer is the same whether or not the
+    address has any, so it cannot be used to find out who gives."""
+    form = ManageLinkForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if getattr(request, "limited", False):
+            form.add_error(None, TOO_MANY)
+            status = 429
+        elif form.is_valid():
+            email = form.cleaned_data["email"]
+            transaction.on_commit(lambda: send_donation_manage_link.enqueue(email))
+            return redirect("donations:manage-sent")
+    context = {"form": form, "max_age_minutes": settings.DONATIONS_MAGIC_LINK_MAX_AGE // 60}
+    return render(request, "donations/manage_request.html", context, status=status)
+
+
+def manage_sent(request):
+    return render(request, "donations/manage_sent.html")
+
+
+def _donor_email(request) -> str | None:
+    """The donor's address once they have opened a valid link, for as long as a link lives."""
+    stored = request.session.get(MANAGE_SESSION_KEY)
+    if not stored or time.time() - stored["at"] > settings.DONATIONS_MAGIC_LINK_MAX_AGE:
+        return None
+    return stored["email"]
+
+
+def manage(request):
+    if "token" in request.GET:
+        try:
+            email = signing.loads(
+                request.GET["token"],
+                salt=services.MANAGE_SALT,
+                max_age=settings.DONATIONS_MAGIC_LINK_MAX_AGE,
+            )
+        except signing.BadSignature:
+            messages.error(request, "That link has expired or is not valid: ask for a new one.")
+            return redirect("donations:manage-request")
+        # The token leaves the address bar (and any Referer) as soon as it is used.
+        request.session.cycle_key()
+        request.session[MANAGE_SESSION_KEY] = {"email": email, "at": time.time()}
+        return redirect("donations:manage")
+    email = _donor_email(request)
+    if email is None:
+        return redirect("donations:manage-request")
+    gifts = Donation.objects.manageable_by(email).select_related("appeal")
+    context = {
+        "gifts": [(gift, ChangeAmountForm(prefix=f"gift-{gift.pk}")) for gift in gifts],
+        "email": email,
+    }
+    return render(request, "donations/manage.html", context)
+
+
+def _managed_gift(request, pk):
+    email = _donor_email(request)
+    if email is None:
+        return None
+    return get_object_or_404(Donation.objects.manageable_by(email), pk=pk)
+
+
+@require_POST
+def manage_change_amount(request, pk):
+    gift = _managed_gift(request, pk)
+    if gift is None:
+        return redirect("donations:manage-request")
+    form = ChangeAmountForm(request.POST, prefix=f"gift-{gift.pk}")
+    if not form.is_valid():
+        gifts = Donation.objects.manageable_by(gift.donor_email).select_related("appeal")
+        forms_by_gift = [
+            (g, form if g.pk == gift.pk else ChangeAmountForm(prefix=f"gift-{g.pk}")) for g in gifts
+        ]
+        context = {"gifts": forms_by_gift, "email": gift.donor_email}
+        return render(request, "donations/manage.html", context, status=400)
+    try:
+        services.change_gift_amount(gift, form.cleaned_data["amount"], provider=provider_for(gift))
+    except ProviderError:
+        messages.error(request, "We could not change the amount just now. Please try again.")
+    else:
+        messages.success(request, "Your gift has been changed.")
+        if gift.provider == Donation.Provider.OFFLINE and gift.is_monthly:
+            messages.info(request, "Please change your standing order with your bank too.")
+    return redirect("donations:manage")
+
+
+@require_POST
+def manage_cancel(request, pk):
+    gift = _managed_gift(request, pk)
+    if gift is None:
+        return redirect("donations:manage-request")
+    try:
+        services.cancel_gift(gift, provider=provider_for(gift))
+    except ProviderError:
+        messages.error(request, "We could not cancel just now. Please try again.")
+    else:
+        messages.success(request, "Your gift has been cancelled. Thank you for your support.")
+        if gift.provider == Donation.Provider.OFFLINE and gift.is_monthly:
+            messages.info(request, "Please cancel your standing order with your bank too.")
+    return redirect("donations:manage")
+
+
+@require_POST
+def manage_card(request, pk):
+    gift = _managed_gift(request, pk)
+    if gift is None:
+        return redirect("donations:manage-request")
+    try:
+        url = provider_for(gift).billing_portal_url(
+            gift, return_url=request.build_absolute_uri(reverse("donations:manage"))
+        )
+    except ProviderError:
+        url = None
+    if not url:
+        messages.error(request, "We could not open the card page just now. Please try again.")
+        return redirect("donations:manage")
+    return HttpResponseRedirect(url, status=303)

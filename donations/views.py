@@ -20,6 +20,10 @@ from donations.tasks import send_donation_manage_link
 
 THANK_YOU_MAX_AGE = 7 * 24 * 60 * 60
 MANAGE_SESSION_KEY = "donations_manage"
+# Counted per address; a limited request is still answered, with an error and its values.
+rate_limited = ratelimit(
+    key="ip", rate=lambda group, request: settings.DONATIONS_RATELIMIT, method="POST", block=False
+)
 TOO_MANY = "Too many attempts from your connection. Please wait a minute and try again."
 
 
@@ -44,7 +48,7 @@ def progress(appeal) -> dict | None:
     }
 
 
-@ratelimit(key="ip", rate=lambda group, request: settings.DONATIONS_RATELIMIT, method="POST")
+@rate_limited
 def donate(request, slug=None):
     if slug:
         appeal = get_object_or_404(Appeal.objects.running().with_paid_total(), slug=slug)
@@ -111,7 +115,7 @@ def _bank_details() -> dict:
     }
 
 
-@ratelimit(key="ip", rate=lambda group, request: settings.DONATIONS_RATELIMIT, method="POST")
+@rate_limited
 def manage_request(request):
     """Ask for a link to manage one's gifts. The answer is the same whether or not the
     address has any, so it cannot be used to find out who gives."""

@@ -21,8 +21,10 @@ class Newsletter(models.Model):
     description = models.TextField(blank=True)
     cadence = models.CharField(max_length=10, choices=Cadence, default=Cadence.DAILY)
     from_email = models.CharField(
-        max_length=200, blank=True, help_text="Sender, e.g. Paper <news@example.org>. "
-        "Leave blank for the site's default sender."
+        max_length=200,
+        blank=True,
+        help_text="Sender, e.g. Paper <news@example.org>. "
+        "Leave blank for the site's default sender.",
     )
     is_public = models.BooleanField(default=True, help_text="Listed on the signup page.")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -172,9 +174,7 @@ class Edition(models.Model):
         return self.subject
 
     def get_absolute_url(self):
-        return reverse(
-            "newsletter:edition", kwargs={"slug": self.newsletter.slug, "pk": self.pk}
-        )
+        return reverse("newsletter:edition", kwargs={"slug": self.newsletter.slug, "pk": self.pk})
 
     @property
     def is_editable(self):
@@ -210,9 +210,7 @@ class Delivery(models.Model):
         AMBIGUOUS = "ambiguous", "Ambiguous"
 
     edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="deliveries")
-    subscriber = models.ForeignKey(
-        Subscriber, on_delete=models.CASCADE, related_name="deliveries"
-    )
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="deliveries")
     status = models.CharField(max_length=20, choices=Status, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
     message_id = models.CharField(max_length=255, blank=True)

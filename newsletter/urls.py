@@ -1,10 +1,16 @@
-from django.urls import path
-from django.views.generic import TemplateView
+from django.urls import include, path
+
+from newsletter import views
 
 app_name = "newsletter"
 
-# Placeholder until the newsletter issue lands: the article page's call to action
-# links here.
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="newsletter/placeholder.html"), name="subscribe"),
+    path("", views.subscribe, name="subscribe"),
+    path("check-your-inbox/", views.check_inbox, name="check-inbox"),
+    path("confirm/<str:token>/", views.confirm, name="confirm"),
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("preferences/<str:token>/", views.preferences, name="preferences"),
+    path("webhooks/", include("anymail.urls")),
+    path("<slug:slug>/", views.EditionArchiveView.as_view(), name="archive"),
+    path("<slug:slug>/<int:pk>/", views.EditionDetailView.as_view(), name="edition"),
 ]

@@ -206,6 +206,22 @@ DONATIONS_BANK_ACCOUNT_NUMBER = env.str("DONATIONS_BANK_ACCOUNT_NUMBER", default
 DONATIONS_MAGIC_LINK_MAX_AGE = env.int("DONATIONS_MAGIC_LINK_MAX_AGE", default=60 * 60)
 DONATIONS_RATELIMIT = env.str("DONATIONS_RATELIMIT", default="10/m")
 
+# --- newsletter ---
+NEWSLETTER_DEFAULT_SLUG = env.str("NEWSLETTER_DEFAULT_SLUG", default="breakfast-in-red")
+# How long a confirmation link works, and how old an unconfirmed signup gets before deletion.
+NEWSLETTER_CONFIRM_MAX_AGE = env.int("NEWSLETTER_CONFIRM_MAX_AGE", default=3 * 24 * 3600)
+NEWSLETTER_UNCONFIRMED_DAYS = env.int("NEWSLETTER_UNCONFIRMED_DAYS", default=7)
+NEWSLETTER_SIGNUP_RATE_IP = env.str("NEWSLETTER_SIGNUP_RATE_IP", default="10/h")
+NEWSLETTER_SIGNUP_RATE_EMAIL = env.str("NEWSLETTER_SIGNUP_RATE_EMAIL", default="5/h")
+# Sending: recipients per task, parallel task chains, and how long a claim lasts.
+NEWSLETTER_BATCH_SIZE = env.int("NEWSLETTER_BATCH_SIZE", default=500)
+NEWSLETTER_SEND_CHAINS = env.int("NEWSLETTER_SEND_CHAINS", default=1)
+NEWSLETTER_CLAIM_SECONDS = env.int("NEWSLETTER_CLAIM_SECONDS", default=600)
+NEWSLETTER_SENDING_LEASE_SECONDS = env.int("NEWSLETTER_SENDING_LEASE_SECONDS", default=120)
+NEWSLETTER_MAX_ATTEMPTS = env.int("NEWSLETTER_MAX_ATTEMPTS", default=8)
+NEWSLETTER_RETRY_BASE_SECONDS = env.int("NEWSLETTER_RETRY_BASE_SECONDS", default=60)
+ANYMAIL = {"WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET", default="") or None}
+
 # --- issues: print-edition PDFs ---
 # A PDF render that takes longer than this many seconds is stopped and marked failed.
 PDF_RENDER_TIME_LIMIT = env.int("PDF_RENDER_TIME_LIMIT", default=120)

@@ -1,0 +1,259 @@
+"""Writes that touch several newsletter models: signing up, confirming, leaving, drafting
+and sending editions. Each runs in a transaction and enqueues its tasks on commit."""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from articles.models import Article
+from newsletter.models import (
+    Delivery,
+    Edition,
+    EditionArticle,
+    Newsletter,
+    Subscriber,
+    Subscription,
+)
+
+logger = logging.getLogger(__name__)
+
+CONFIRMATION_INTERVAL = timedelta(days=1)
+DELIVERY_INSERT_CHUNK = 5000
+
+
+class EditionNotSendable(Exception):
+    pass
+
+
+def request_subscription(
+    *, email: str, newsletters, source_url: str = "", consent_text: str = ""
+) -> bool:
+    """Record a signup and, unless one went out in the last day, enqueue a confirmation
+    email. The caller answers the same whatever happens here, so nobody learns whether
+    the address was known. Returns whether a confirmation email was enqueued."""
+    from newsletter.tasks import send_confirmation
+
+    email = email.strip()
+    now = timezone.now()
+    with transaction.atomic():
+        subscriber = _get_or_create_subscriber(email)
+        if subscriber.suppressed_at:
+            return False
+        for newsletter in newsletters:
+            subscription, _ = Subscription.objects.get_or_create(
+                subscriber=subscriber, newsletter=newsletter
+            )
+            if subscription.status == Subscription.Status.UNSUBSCRIBED:
+                subscription.status = Subscription.Status.PENDING
+                subscription.save(update_fields=["status", "updated_at"])
+        needs_confirmation = (
+            not subscriber.is_confirmed
+            or subscriber.unsubscribed_at is not None
+            or subscriber.subscriptions.filter(status=Subscription.Status.PENDING).exists()
+        )
+        if not needs_confirmation:
+            return False
+        # One conditional UPDATE, so two simultaneous signups cannot both send.
+        claimed = (
+            Subscriber.objects.filter(pk=subscriber.pk)
+            .filter(
+                Q(confirmation_sent_at__isnull=True)
+                | Q(confirmation_sent_at__lte=now - CONFIRMATION_INTERVAL)
+            )
+            .update(
+                confirmation_sent_at=now, source_url=source_url[:500], consent_text=consent_text
+            )
+        )
+        if claimed:
+            transaction.on_commit(lambda: send_confirmation.enqueue(subscriber.pk))
+        return bool(claimed)
+
+
+def _get_or_create_subscriber(email: str) -> Subscriber:
+    subscriber = Subscriber.objects.for_email(email).first()
+    if subscriber:
+        return subscriber
+    try:
+        with transaction.atomic():
+            return Subscriber.objects.create(email=email)
+    except IntegrityError:  # The same address, signed up at the same moment.
+        return Subscriber.objects.for_email(email).get()
+
+
+def confirmation_is_valid(subscriber: Subscriber, sent_at_iso: str) -> bool:
+    """A link is valid if it is from the latest confirmation email and nothing has been
+    confirmed since it was sent."""
+    sent_at = subscriber.confirmation_sent_at
+    if sent_at is None or sent_at.isoformat() != sent_at_iso:
+        return False
+    return subscriber.confirmed_at is None or subscriber.confirmed_at < sent_at
+
+
+def confirm_subscriber(subscriber: Subscriber, *, now=None) -> None:
+    now = now or timezone.now()
+    with transaction.atomic():
+        Subscriber.objects.filter(pk=subscriber.pk).update(confirmed_at=now, unsubscribed_at=None)
+        subscriber.subscriptions.filter(status=Subscription.Status.PENDING).update(
+            status=Subscription.Status.ACTIVE, updated_at=now
+        )
+    subscriber.confirmed_at, subscriber.unsubscribed_at = now, None
+
+
+def unsubscribe(subscriber: Subscriber, newsletter: Newsletter) -> None:
+    with transaction.atomic():
+        Subscription.objects.filter(subscriber=subscriber, newsletter=newsletter).update(
+            status=Subscription.Status.UNSUBSCRIBED, updated_at=timezone.now()
+        )
+        _drop_queued_deliveries(subscriber, newsletter=newsletter)
+
+
+def leave_all(subscriber: Subscriber) -> None:
+    now = timezone.now()
+    with transaction.atomic():
+        Subscriber.objects.filter(pk=subscriber.pk).update(unsubscribed_at=now)
+        subscriber.subscriptions.update(status=Subscription.Status.UNSUBSCRIBED, updated_at=now)
+        _drop_queued_deliveries(subscriber)
+    subscriber.unsubscribed_at = now
+
+
+def update_preferences(subscriber: Subscriber, newsletters) -> None:
+    """The subscriber reached this through a signed link in an email we sent them, which
+    proves the address: chosen newsletters are active at once."""
+    chosen = {newsletter.pk for newsletter in newsletters}
+    if not chosen:
+        leave_all(subscriber)
+        return
+    now = timezone.now()
+    with transaction.atomic():
+        Subscriber.objects.filter(pk=subscriber.pk).update(
+            unsubscribed_at=None, confirmed_at=subscriber.confirmed_at or now
+        )
+        for newsletter in Newsletter.objects.filter(pk__in=chosen):
+            Subscription.objects.update_or_create(
+                subscriber=subscriber,
+                newsletter=newsletter,
+                defaults={"status": Subscription.Status.ACTIVE},
+            )
+        left = subscriber.subscriptions.exclude(newsletter__in=chosen)
+        for subscription in left.select_related("newsletter"):
+            _drop_queued_deliveries(subscriber, newsletter=subscription.newsletter)
+        left.update(status=Subscription.Status.UNSUBSCRIBED, updated_at=now)
+
+
+def _drop_queued_deliveries(subscriber, *, newsletter=None) -> None:
+    """An edition already going out skips someone who has just left. Only rows never
+    tried are dropped; a worker that claimed one finds it gone and moves on."""
+    queued = Delivery.objects.filter(subscriber=subscriber, status=Delivery.Status.QUEUED)
+    if newsletter is not None:
+        queued = queued.filter(edition__newsletter=newsletter)
+    queued.delete()
+
+
+def suppress_address(email: str, *, reason: str) -> int:
+    """The provider reported a hard bounce or complaint: stop all mail to the address."""
+    now = timezone.now()
+    with transaction.atomic():
+        subscribers = list(Subscriber.objects.for_email(email).filter(suppressed_at__isnull=True))
+        for subscriber in subscribers:
+            Subscriber.objects.filter(pk=subscriber.pk).update(
+                suppressed_at=now, suppression_reason=reason[:40]
+            )
+            _drop_queued_deliveries(subscriber)
+    return len(subscribers)
+
+
+def purge_unconfirmed(*, now=None) -> int:
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.NEWSLETTER_UNCONFIRMED_DAYS)
+    deleted, _ = Subscriber.objects.unconfirmed_before(cutoff).delete()
+    return deleted
+
+
+def draft_edition(newsletter: Newsletter, *, now=None, allow_empty=False) -> Edition | None:
+    """The next edition of `newsletter`: every article published since the previous
+    edition's cut-off, newest first. None when there is nothing new."""
+    now = now or timezone.now()
+    previous = newsletter.editions.order_by("-covers_until").first()
+    if previous is not None:
+        since = previous.covers_until
+    else:
+        days = 7 if newsletter.cadence == Newsletter.Cadence.WEEKLY else 1
+        since = now - timedelta(days=days)
+    articles = list(Article.objects.published(at=now).filter(published_at__gt=since).newest_first())
+    if not articles and not allow_empty:
+        return None
+    local_day = timezone.localtime(now)
+    subject = f"{newsletter.name}: {articles[0].headline}" if articles else newsletter.name
+    with transaction.atomic():
+        edition = Edition.objects.create(
+            newsletter=newsletter,
+            subject=subject[:200],
+            intro="",
+            covers_until=now,
+        )
+        EditionArticle.objects.bulk_create(
+            EditionArticle(edition=edition, article=article, position=position)
+            for position, article in enumerate(articles)
+        )
+    logger.info("Drafted %s for %s with %d articles", edition, local_day.date(), len(articles))
+    return edition
+
+
+def schedule_edition(edition: Edition, send_at) -> None:
+    from newsletter.tasks import enqueue_later, send_scheduled_edition
+
+    with transaction.atomic():
+        updated = Edition.objects.filter(
+            pk=edition.pk, status__in=[Edition.Status.DRAFT, Edition.Status.SCHEDULED]
+        ).update(status=Edition.Status.SCHEDULED, send_at=send_at, updated_at=timezone.now())
+        if not updated:
+            raise EditionNotSendable(f"{edition} has already been sent.")
+        transaction.on_commit(
+            lambda: enqueue_later(send_scheduled_edition, edition.pk, run_after=send_at)
+        )
+    edition.status, edition.send_at = Edition.Status.SCHEDULED, send_at
+
+
+def send_edition(edition: Edition, *, now=None) -> int:
+    """Create one queued Delivery per current recipient, then start the sending tasks.
+    Returns the number of recipients."""
+    from newsletter.tasks import start_sending
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        edition = Edition.objects.select_for_update().get(pk=edition.pk)
+        if not edition.is_editable:
+            raise EditionNotSendable(f"{edition} is already {edition.get_status_display()}.")
+        recipients = (
+            Subscription.objects.receiving(edition.newsletter)
+            .order_by("subscriber_id")
+            .values_list("subscriber_id", flat=True)
+        )
+        count, chunk = 0, []
+        for subscriber_id in recipients.iterator(chunk_size=DELIVERY_INSERT_CHUNK):
+            chunk.append(Delivery(edition_id=edition.pk, subscriber_id=subscriber_id))
+            if len(chunk) == DELIVERY_INSERT_CHUNK:
+                count += len(Delivery.objects.bulk_create(chunk, ignore_conflicts=True))
+                chunk = []
+        count += len(Delivery.objects.bulk_create(chunk, ignore_conflicts=True))
+        Edition.objects.filter(pk=edition.pk).update(
+            status=Edition.Status.SENDING, sending_started_at=now, updated_at=now
+        )
+        transaction.on_commit(lambda: start_sending(edition.pk))
+    return count
+
+
+def send_test(edition: Edition, email: str) -> None:
+    """The edition as a subscriber would get it, to an editor. Its unsubscribe links
+    belong to nobody, so they do nothing."""
+    from newsletter.mail import new_message_id, render_edition
+
+    message = render_edition(edition).message_for(
+        subscriber_pk=0, email=email, message_id=new_message_id()
+    )
+    message.subject = f"[Test] {message.subject}"
+    message.send()

@@ -1,0 +1,105 @@
+import logging
+
+from django.conf import settings
+from django.tasks import task
+from django.utils import timezone
+
+from newsletter import sending, services
+from newsletter.mail import confirmation_message
+from newsletter.models import Edition, Newsletter, Subscriber, Subscription
+
+logger = logging.getLogger(__name__)
+
+
+def enqueue_later(the_task, *args, run_after):
+    """Enqueue with run_after where the backend can defer. One that cannot (the
+    immediate backend in tests) runs it now if it is due, and otherwise leaves it to
+    `resume_sending`, which cron runs every few minutes."""
+    if run_after <= timezone.now():
+        return the_task.enqueue(*args)
+    if the_task.get_backend().supports_defer:
+        return the_task.using(run_after=run_after).enqueue(*args)
+    logger.info("%s(%s) left for resume_sending at %s", the_task.name, args, run_after)
+    return None
+
+
+@task
+def send_confirmation(subscriber_id: int):
+    subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
+    if subscriber is None or subscriber.confirmation_sent_at is None:
+        return
+    newsletters = Newsletter.objects.filter(
+        subscriptions__subscriber=subscriber,
+        subscriptions__status__in=[Subscription.Status.PENDING, Subscription.Status.ACTIVE],
+    ).distinct()
+    confirmation_message(subscriber, list(newsletters)).send()
+
+
+def start_sending(edition_id: int) -> None:
+    """Start as many parallel batch chains as settings allow; each chain re-enqueues
+    itself while the edition has recipients left."""
+    for _ in range(settings.NEWSLETTER_SEND_CHAINS):
+        send_edition_batch.enqueue(edition_id)
+
+
+@task
+def send_edition_batch(edition_id: int):
+    if not Edition.objects.filter(pk=edition_id, status=Edition.Status.SENDING).exists():
+        return None
+    outcome = sending.deliver_batch(edition_id)
+    next_run = sending.next_batch_time(edition_id)
+    if next_run is not None:
+        enqueue_later(send_edition_batch, edition_id, run_after=next_run)
+    return vars(outcome)
+
+
+@task
+def send_scheduled_edition(edition_id: int):
+    edition = Edition.objects.filter(pk=edition_id, status=Edition.Status.SCHEDULED).first()
+    # The editor may have rescheduled or sent it by hand since this was enqueued.
+    if edition and edition.send_at and edition.send_at <= timezone.now():
+        services.send_edition(edition)
+
+
+@task
+def resume_sending():
+    return resume_sending_now()
+
+
+def resume_sending_now() -> dict:
+    """Send scheduled editions that are due, mark rows a dead worker left in `sending`
+    as ambiguous, and restart sending for editions that still have recipients left.
+    Run when a worker starts, and every few minutes: a duplicate chain is harmless, as
+    rows are claimed one worker at a time."""
+    due = Edition.objects.filter(status=Edition.Status.SCHEDULED, send_at__lte=timezone.now())
+    for edition in due:
+        services.send_edition(edition)
+    ambiguous = sending.mark_stale_sending_ambiguous()
+    resumed = 0
+    for edition_id in Edition.objects.filter(status=Edition.Status.SENDING).values_list(
+        "pk", flat=True
+    ):
+        next_run = sending.next_batch_time(edition_id)
+        if next_run is not None:
+            enqueue_later(send_edition_batch, edition_id, run_after=next_run)
+            resumed += 1
+    return {"scheduled": len(due), "ambiguous": ambiguous, "resumed": resumed}
+
+
+@task
+def draft_daily_editions():
+    """Draft today's edition of every daily newsletter (weekly ones on Mondays)."""
+    drafted = []
+    for newsletter in Newsletter.objects.all():
+        is_weekly = newsletter.cadence == Newsletter.Cadence.WEEKLY
+        if is_weekly and timezone.localdate().weekday() != 0:
+            continue
+        edition = services.draft_edition(newsletter)
+        if edition:
+            drafted.append(edition.pk)
+    return drafted
+
+
+@task
+def purge_unconfirmed_signups():
+    return services.purge_unconfirmed()

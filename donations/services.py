@@ -56,33 +56,41 @@ def mark_paid(donation: Donation, *, at=None) -> bool:
 def record_instalment(first: Donation, *, reference: str, amount_pence: int, at=None, **extra):
     """A later monthly payment of `first`, as its own paid row. Returns None if already
     recorded under the same reference."""
-    with transaction.atomic():
-        if Donation.objects.filter(provider=first.provider, provider_reference=reference).exists():
-            return None
-        instalment = Donation.objects.create(
-            first_donation=first,
-            appeal=first.appeal,
-            source_article=first.source_article,
-            amount_pence=amount_pence,
-            currency=first.currency,
-            frequency=Donation.Frequency.MONTHLY,
-            donor_name=first.donor_name,
-            donor_email=first.donor_email,
-            is_gift_aid=first.is_gift_aid,
-            gift_aid_declaration_version=first.gift_aid_declaration_version,
-            gift_aid_declared_at=first.gift_aid_declared_at,
-            home_address=first.home_address,
-            postcode=first.postcode,
-            status=Donation.Status.PAID,
-            provider=first.provider,
-            provider_reference=reference,
-            stripe_customer_id=first.stripe_customer_id,
-            stripe_subscription_id=first.stripe_subscription_id,
-            paid_at=at or timezone.now(),
-            **extra,
-        )
-        _send_receipt_after_commit(instalment)
+    if Donation.objects.filter(provider=first.provider, provider_reference=reference).exists():
+        return None
+    try:
+        with transaction.atomic():
+            instalment = _create_instalment(first, reference, amount_pence, at, extra)
+    except IntegrityError:
+        # Another delivery of the same invoice, under a different event id, got there first.
+        return None
+    _send_receipt_after_commit(instalment)
     return instalment
+
+
+def _create_instalment(first, reference, amount_pence, at, extra) -> Donation:
+    return Donation.objects.create(
+        first_donation=first,
+        appeal=first.appeal,
+        source_article=first.source_article,
+        amount_pence=amount_pence,
+        currency=first.currency,
+        frequency=Donation.Frequency.MONTHLY,
+        donor_name=first.donor_name,
+        donor_email=first.donor_email,
+        is_gift_aid=first.is_gift_aid,
+        gift_aid_declaration_version=first.gift_aid_declaration_version,
+        gift_aid_declared_at=first.gift_aid_declared_at,
+        home_address=first.home_address,
+        postcode=first.postcode,
+        status=Donation.Status.PAID,
+        provider=first.provider,
+        provider_reference=reference,
+        stripe_customer_id=first.stripe_customer_id,
+        stripe_subscription_id=first.stripe_subscription_id,
+        paid_at=at or timezone.now(),
+        **extra,
+    )
 
 
 def mark_refunded(donation: Donation) -> None:

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from django import forms
 from django.contrib import admin
 from django.db import transaction
@@ -6,11 +8,14 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django_prose_editor.fields import ProseEditorFormField
 from django_prose_editor.widgets import AdminProseEditorWidget
+from js_asset import InlineStyle, Media
 
 from articles.html import sanitize_html
 from articles.images import PhotoImageField
 from articles.models import Article, ArticleAuthor, Author, Photo, Section, Sidebar
 from articles.tasks import make_photo_renditions
+
+TIPTAP_BASE_CSS = (Path(__file__).parent / "tiptap-base.css").read_text()
 
 # The editor offers exactly the markup that articles.html lets through.
 RICH_TEXT_EXTENSIONS = {
@@ -28,7 +33,7 @@ RICH_TEXT_EXTENSIONS = {
     "HorizontalRule": True,
     "HardBreak": True,
     "Link": {"enableTarget": False, "protocols": ["http", "https", "mailto"]},
-    "Typographic": True,
+    "SpecialCharacters": True,
 }
 
 
@@ -142,7 +147,10 @@ class ArticleAdminForm(forms.ModelForm):
             "headline", "slug", "standfirst", "section", "tags", "issue", "print_page",
             "lead_photo", "body", "status", "published_at",
         ]  # fmt: skip
-        widgets = {"standfirst": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "headline": forms.TextInput(attrs={"class": "vLargeTextField"}),
+            "standfirst": forms.Textarea(attrs={"rows": 3}),
+        }
 
     def clean(self):
         cleaned = super().clean()
@@ -157,6 +165,14 @@ class ArticleAdminForm(forms.ModelForm):
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
     form = ArticleAdminForm
+
+    @property
+    def media(self):
+        # Tiptap injects its base CSS as a <style> without a nonce, which the CSP blocks,
+        # unless a style[data-tiptap-style] is on the page already: this one has the nonce.
+        tiptap_css = InlineStyle(TIPTAP_BASE_CSS, **{"data-tiptap-style": True})
+        return super().media + Media(css={"all": [tiptap_css]})
+
     inlines = [ArticleAuthorInline, SidebarInline]
     list_display = ["headline", "status", "section", "issue", "print_page", "published_at"]
     list_filter = ["status", "section", "issue"]

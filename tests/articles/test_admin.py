@@ -172,9 +172,9 @@ def test_article_form_uses_the_prose_editor_and_every_script_carries_the_csp_non
     assert '<script type="importmap"' in html
     csp = response.headers["Content-Security-Policy"]
     nonce = re.search(r"'nonce-([^']+)'", csp).group(1)
-    scripts = re.findall(r"<script\b[^>]*>", html)
-    assert scripts
-    for tag in scripts:
+    inline_tags = re.findall(r"<(?:script|style)\b[^>]*>", html)
+    assert any("data-tiptap-style" in tag for tag in inline_tags)
+    for tag in inline_tags:
         assert f'nonce="{nonce}"' in tag, tag
     assert "unsafe-inline" not in csp
 

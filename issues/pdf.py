@@ -22,8 +22,11 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-import weasyprint
-from weasyprint.urls import URLFetcher, URLFetcherResponse
+# WeasyPrint reports every step of every render at INFO; only its warnings matter here.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
+import weasyprint  # noqa: E402
+from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
 
 logger = logging.getLogger(__name__)
 

@@ -27,7 +27,6 @@ from PIL import Image
 
 from articles.html import sanitize_html
 from articles.models import Article, Author
-from issues import pdf as pdf_renderer
 from issues.models import Issue, PrintPdf
 
 logger = logging.getLogger(__name__)
@@ -245,6 +244,9 @@ def render_print_pdf(pdf_id: int) -> None:
         pdf.delete()
         request_pdf(job)
         return
+
+    # Imported here so that web processes never load WeasyPrint (a second, tens of MB).
+    from issues import pdf as pdf_renderer
 
     started = time.perf_counter()
     html = _render_html(job)

@@ -37,10 +37,17 @@ def house_name_or_number(address: str) -> str:
 
 @admin.register(Appeal)
 class AppealAdmin(admin.ModelAdmin):
-    list_display = ["title", "target", "starts_at", "ends_at", "is_active"]
+    list_display = ["title", "raised", "target", "starts_at", "ends_at", "is_active"]
     list_filter = ["is_active"]
     prepopulated_fields = {"slug": ["title"]}
     search_fields = ["title"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_paid_total()
+
+    @admin.display(description="Raised (paid)", ordering="paid_total_pence")
+    def raised(self, appeal):
+        return pounds(appeal.paid_total_pence)
 
     @admin.display(description="Target", ordering="target_pence")
     def target(self, appeal):

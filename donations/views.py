@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
@@ -23,6 +24,18 @@ MANAGE_SESSION_KEY = "donations_manage"
 # Counted per address; a limited request is still answered, with an error and its values.
 rate_limited = ratelimit(
     key="ip", rate=lambda group, request: settings.DONATIONS_RATELIMIT, method="POST", block=False
+)
+# Browsers apply the form page's form-action to the redirect after the post, so pages
+# whose forms lead to Stripe's Checkout or customer portal must allow those hosts.
+allows_stripe_redirects = csp_override(
+    {
+        **settings.SECURE_CSP,
+        "form-action": [
+            *settings.SECURE_CSP.get("form-action", []),
+            "https://checkout.stripe.com",
+            "https://billing.stripe.com",
+        ],
+    }
 )
 TOO_MANY = "Too many attempts from your connection. Please wait a minute and try again."
 
@@ -48,6 +61,7 @@ def progress(appeal) -> dict | None:
     }
 
 
+@allows_stripe_redirects
 @rate_limited
 def donate(request, slug=None):
     if slug:
@@ -145,6 +159,7 @@ def _donor_email(request) -> str | None:
     return stored["email"]
 
 
+@allows_stripe_redirects
 def manage(request):
     if "token" in request.GET:
         try:
@@ -178,6 +193,7 @@ def _managed_gift(request, pk):
     return get_object_or_404(Donation.objects.manageable_by(email), pk=pk)
 
 
+@allows_stripe_redirects
 @require_POST
 def manage_change_amount(request, pk):
     gift = _managed_gift(request, pk)

@@ -179,3 +179,20 @@ def test_split_name(name, expected):
 )
 def test_house_name_or_number(address, expected):
     assert house_name_or_number(address) == expected
+
+
+def test_appeal_list_shows_what_each_appeal_has_raised(admin_client):
+    appeal = make_appeal()
+    Donation.objects.create(
+        appeal=appeal,
+        amount_pence=123_456,
+        status="paid",
+        donor_name="A B",
+        donor_email="a@example.org",
+        provider="offline",
+    )
+
+    html = admin_client.get(reverse("admin:donations_appeal_changelist")).content.decode()
+
+    assert "£1,234.56" in html
+    assert "£5,000" in html

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -165,9 +166,7 @@ def test_donation_form_is_rate_limited_and_keeps_values(client, settings):
     assert Donation.objects.count() == 2
 
 
-def test_donate_form_requires_csrf(client):
-    from django.test import Client
-
+def test_donate_form_requires_csrf():
     strict = Client(enforce_csrf_checks=True)
     response = strict.post(reverse("donations:donate"), VALID)
 
@@ -181,3 +180,11 @@ def test_thank_you_rejects_a_forged_token(client):
     response = client.get(reverse("donations:thank-you"), {"gift": str(donation.pk)})
 
     assert response.status_code == 404
+
+
+def test_donate_page_lets_its_form_redirect_to_stripe_checkout(client):
+    policy = client.get(reverse("donations:donate"))["Content-Security-Policy"]
+
+    form_action = next(p for p in policy.split(";") if p.strip().startswith("form-action"))
+    assert "'self'" in form_action
+    assert "https://checkout.stripe.com" in form_action

@@ -5,6 +5,7 @@ from django.utils.html import format_html
 
 from articles.models import Article
 from issues.models import Issue
+from issues.pdf_admin import PrintPdfAdminMixin
 
 
 class IssueArticleInline(admin.TabularInline):
@@ -31,8 +32,9 @@ class IssueArticleInline(admin.TabularInline):
 
 
 @admin.register(Issue)
-class IssueAdmin(admin.ModelAdmin):
-    list_display = ["number", "publication_date", "status", "article_count"]
+class IssueAdmin(PrintPdfAdminMixin, admin.ModelAdmin):
+    list_display = ["number", "publication_date", "status", "article_count", "pdf_status"]
+    readonly_fields = ["pdf_detail"]
     list_filter = ["status"]
     search_fields = ["=number"]
     date_hierarchy = "publication_date"

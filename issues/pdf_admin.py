@@ -26,9 +26,13 @@ class PrintPdfAdminMixin:
 
     actions = ["rerender_pdf"]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("print_pdfs")
+
     @admin.display(description="PDF")
     def pdf_status(self, issue):
-        return describe_pdf(services.latest_pdf(issue))
+        pdfs = sorted(issue.print_pdfs.all(), key=lambda pdf: (pdf.created_at, pdf.pk))
+        return describe_pdf(pdfs[-1] if pdfs else None)
 
     @admin.display(description="Print-edition PDF")
     def pdf_detail(self, issue):

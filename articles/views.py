@@ -15,9 +15,10 @@ from taggit.models import Tag
 
 from articles.models import Article, Author, Section
 
-TOP_STORIES_PER_SECTION = 4
+TOP_STORIES_PER_SECTION = 3
 RELATED_ARTICLES_COUNT = 4
-# An edit this soon after publication is a correction of the first version, not an update.
+# An edit this soon after publication (or after an article is entered with an earlier
+# publication time) is part of the first version, not an update.
 UPDATE_GRACE = timedelta(minutes=10)
 
 # The characters that could end a <script> data block early, as JSON unicode escapes.
@@ -165,7 +166,9 @@ class ArticleDetailView(DetailView):
             canonical_url=canonical_url,
             image_url=image_url,
             was_updated=bool(
-                article.published_at and article.updated_at > article.published_at + UPDATE_GRACE
+                article.published_at
+                and article.updated_at
+                > max(article.published_at, article.created_at) + UPDATE_GRACE
             ),
             related_articles=list(
                 Article.objects.published()

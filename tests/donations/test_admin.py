@@ -196,3 +196,27 @@ def test_appeal_list_shows_what_each_appeal_has_raised(admin_client):
 
     assert "£1,234.56" in html
     assert "£5,000" in html
+
+
+def test_standing_order_payment_is_recorded_once_a_month_with_a_receipt(
+    admin_client, mailoutbox, django_capture_on_commit_callbacks
+):
+    gift = Donation.objects.create(
+        amount_pence=1200,
+        frequency="monthly",
+        status="paid",
+        donor_name="Ada Lovelace",
+        donor_email="ada@example.org",
+        provider="offline",
+        provider_reference="GIFT-000001",
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run_action(admin_client, "record_standing_order_payment", [gift])
+        run_action(admin_client, "record_standing_order_payment", [gift])
+
+    [instalment] = gift.instalments.all()
+    assert instalment.status == Donation.Status.PAID
+    assert instalment.amount_pence == 1200
+    assert instalment.provider_reference.startswith("GIFT-000001-20")
+    assert len(mailoutbox) == 1

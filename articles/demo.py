@@ -495,7 +495,7 @@ def load_demo() -> bool:
         print_page=FLAGSHIP["print_page"],
         lead_photo=photos[FLAGSHIP["photo"]],
         status=Article.Status.PUBLISHED,
-        published_at=published_time(issue_dates[0], 0),
+        published_at=published_time(issue_dates[0], 300),  # the lead story: newest of all
         authors=[authors[key] for key in FLAGSHIP["authors"]],
         tags=FLAGSHIP["tags"],
         sidebars=[(heading, body.strip()) for heading, body in FLAGSHIP["sidebars"]],

@@ -86,3 +86,9 @@ def test_no_admin_user_when_someone_already_has_an_account(django_user_model):
     output = load_demo()
     assert "superuser" not in output
     assert not django_user_model.objects.filter(username="admin").exists()
+
+
+def test_the_complete_demo_article_leads_the_site():
+    load_demo()
+    newest = Article.objects.published().newest_first().first()
+    assert newest.sidebars.exists() and newest.lead_photo and newest.issue

@@ -64,8 +64,10 @@ class DonationQuerySet(models.QuerySet):
     def manageable_by(self, email: str):
         """Gifts a donor can change or cancel from the emailed link: monthly gifts still
         running and pledges not yet paid. Instalments are managed through their first gift."""
-        running_monthly = Q(frequency=Donation.Frequency.MONTHLY, cancelled_at__isnull=True) & Q(
-            status__in=[Donation.Status.PENDING, Donation.Status.PAID]
+        running_monthly = Q(
+            frequency=Donation.Frequency.MONTHLY,
+            cancelled_at__isnull=True,
+            status=Donation.Status.PAID,
         )
         unpaid_pledge = Q(provider=Donation.Provider.OFFLINE, status=Donation.Status.PENDING)
         return self.filter(donor_email__iexact=email, first_donation__isnull=True).filter(

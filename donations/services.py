@@ -43,9 +43,10 @@ def start_donation(donation: Donation, *, provider, success_url, cancel_url):
 
 
 def mark_paid(donation: Donation, *, at=None) -> bool:
-    """Mark a gift paid and send its receipt. False when it was already paid."""
+    """Mark a pending gift paid and send its receipt. False when it was not pending: a
+    late or repeated notice never revives a refunded or cancelled gift."""
     with transaction.atomic():
-        updated = Donation.objects.filter(pk=donation.pk).exclude(status=Donation.Status.PAID)
+        updated = Donation.objects.filter(pk=donation.pk, status=Donation.Status.PENDING)
         if not updated.update(status=Donation.Status.PAID, paid_at=at or timezone.now()):
             return False
         donation.refresh_from_db()

@@ -156,3 +156,12 @@ def test_manage_page_without_a_link_sends_the_donor_to_ask_for_one(client):
     response = client.get(reverse("donations:manage"))
 
     assert response["Location"] == reverse("donations:manage-request")
+
+
+def test_abandoned_stripe_checkout_is_not_offered_for_management(client):
+    make_donation(frequency=Donation.Frequency.MONTHLY, status=Donation.Status.PENDING)
+    client.get(reverse("donations:manage"), {"token": services.manage_token("ada@example.org")})
+
+    page = client.get(reverse("donations:manage")).content.decode()
+
+    assert "You have no monthly gifts or unpaid pledges to manage." in page

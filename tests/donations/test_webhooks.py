@@ -239,3 +239,13 @@ def test_failed_handler_leaves_event_unrecorded_so_stripe_retries(
 
     assert response.status_code == 500
     assert not WebhookEvent.objects.exists()
+
+
+def test_late_completion_notice_never_revives_a_refunded_gift(client, stripe_settings, mailoutbox):
+    donation = make_donation(status=Donation.Status.REFUNDED)
+
+    post_event(client, event("event_checkout_session_completed.json"))
+
+    donation.refresh_from_db()
+    assert donation.status == Donation.Status.REFUNDED
+    assert mailoutbox == []

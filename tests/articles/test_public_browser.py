@@ -1,9 +1,17 @@
 """The public pages in a real browser: accessibility audit, phone width, print."""
 
+import os
+
 import pytest
 from django.core.cache import cache
 
-from tests.browser.conftest import axe_violations, chromium, page, screenshot  # noqa: F401
+from tests.browser.conftest import (  # noqa: F401
+    CHROMIUM,
+    axe_violations,
+    chromium,
+    page,
+    screenshot,
+)
 from tests.factories import (
     ArticleFactory,
     AuthorFactory,
@@ -13,7 +21,14 @@ from tests.factories import (
     SidebarFactory,
 )
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    # tests/browser/conftest.py skips browser tests there; this folder needs its own rule.
+    pytest.mark.skipif(
+        not CHROMIUM.exists() and os.environ.get("CI") != "true", reason="no Chromium"
+    ),
+]
 
 
 @pytest.fixture

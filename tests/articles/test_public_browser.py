@@ -1,17 +1,9 @@
 """The public pages in a real browser: accessibility audit, phone width, print."""
 
-import os
-
 import pytest
 from django.core.cache import cache
 
-from tests.browser.conftest import (  # noqa: F401
-    CHROMIUM,
-    axe_violations,
-    chromium,
-    page,
-    screenshot,
-)
+from tests.browser.support import axe_violations, screenshot
 from tests.factories import (
     ArticleFactory,
     AuthorFactory,
@@ -24,10 +16,6 @@ from tests.factories import (
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    # tests/browser/conftest.py skips browser tests there; this folder needs its own rule.
-    pytest.mark.skipif(
-        not CHROMIUM.exists() and os.environ.get("CI") != "true", reason="no Chromium"
-    ),
 ]
 
 
@@ -56,7 +44,7 @@ PAGES = ["article", "/", "/latest/", "/sections/international/", "/issues/", "/i
 
 
 @pytest.mark.parametrize("path", PAGES)
-def test_public_pages_pass_the_accessibility_audit_and_fit_a_phone(page, article, path):  # noqa: F811
+def test_public_pages_pass_the_accessibility_audit_and_fit_a_phone(page, article, path):
     url = article.get_absolute_url() if path == "article" else path
     page.set_viewport_size({"width": 375, "height": 800})
     page.goto(url)
@@ -66,7 +54,7 @@ def test_public_pages_pass_the_accessibility_audit_and_fit_a_phone(page, article
     screenshot(page, f"public-{path.strip('/').replace('/', '-') or 'front'}-375")
 
 
-def test_skip_link_is_visible_on_focus(page, article):  # noqa: F811
+def test_skip_link_is_visible_on_focus(page, article):
     page.goto(article.get_absolute_url())
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip-link"
@@ -74,7 +62,7 @@ def test_skip_link_is_visible_on_focus(page, article):  # noqa: F811
     assert box["y"] >= 0
 
 
-def test_print_view_hides_navigation_and_calls_to_action(page, article):  # noqa: F811
+def test_print_view_hides_navigation_and_calls_to_action(page, article):
     page.goto(article.get_absolute_url())
     page.emulate_media(media="print")
     assert page.locator(".site-nav").is_hidden()

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.browser.conftest import axe_violations
+from tests.browser.support import axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -17,6 +17,7 @@ import multiprocessing
 import os
 import resource
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -83,6 +84,7 @@ class ProjectFileFetcher(URLFetcher):
 @dataclass
 class RenderResult:
     page_count: int
+    cpu_seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
 
 
@@ -121,7 +123,11 @@ def render_pdf(html: str, target: Path, *, roots, base_url: str, time_limit: flo
         os.replace(partial, target)
     for warning in outcome["warnings"]:
         logger.warning("PDF render: %s", warning)
-    return RenderResult(page_count=outcome["page_count"], warnings=outcome["warnings"])
+    return RenderResult(
+        page_count=outcome["page_count"],
+        cpu_seconds=outcome["cpu_seconds"],
+        warnings=outcome["warnings"],
+    )
 
 
 def _render_context():
@@ -153,7 +159,13 @@ def _render_in_child(html, partial_path, roots, base_url, sender):
         for page in document.pages:
             page.links = [link for link in page.links if link[0] != "attachment"]
         document.write_pdf(partial_path)
-        sender.send({"page_count": len(document.pages), "warnings": collected.messages})
+        sender.send(
+            {
+                "page_count": len(document.pages),
+                "cpu_seconds": time.process_time(),
+                "warnings": collected.messages,
+            }
+        )
     except BaseException as error:  # the parent needs a message, whatever went wrong
         sender.send({"error": f"{type(error).__name__}: {error}"})
     finally:

@@ -229,21 +229,22 @@ def readable_roots() -> list[Path]:
     return roots + [Path(folder) for folder in settings.STATICFILES_DIRS]
 
 
-def render_print_pdf(pdf_id: int) -> None:
-    """Render a queued PDF, if no other worker has claimed it, and store the file."""
+def render_print_pdf(pdf_id: int):
+    """Render a queued PDF, if no other worker has claimed it, and store the file.
+    Returns the renderer's result (pages, CPU time), or None when nothing was rendered."""
     Status = PrintPdf.Status
     claimed = PrintPdf.objects.filter(pk=pdf_id, status=Status.PENDING).update(
         status=Status.RENDERING, started_at=timezone.now()
     )
     if not claimed:
-        return
+        return None
     pdf = PrintPdf.objects.select_related("issue", "article").get(pk=pdf_id)
     job = pdf_job_for(pdf)
     if job.fingerprint != pdf.fingerprint:
         # The content changed after this render was asked for: make the new version.
         pdf.delete()
         request_pdf(job)
-        return
+        return None
 
     # Imported here so that web processes never load WeasyPrint (a second, tens of MB).
     from issues import pdf as pdf_renderer
@@ -266,7 +267,7 @@ def render_print_pdf(pdf_id: int) -> None:
             PrintPdf.objects.filter(pk=pdf.pk).update(
                 status=Status.FAILED, error=str(error), finished_at=timezone.now()
             )
-            return
+            return None
         if pdf.file:
             pdf.file.delete(save=False)
         stem = job.download_name.removesuffix(".pdf")
@@ -282,7 +283,15 @@ def render_print_pdf(pdf_id: int) -> None:
     pdf.save(
         update_fields=["file", "status", "page_count", "render_seconds", "error", "finished_at"]
     )
+    logger.info(
+        "Rendered %s: %d pages in %.2f s (%.2f s CPU)",
+        pdf,
+        result.page_count,
+        pdf.render_seconds,
+        result.cpu_seconds,
+    )
     _discard_older_pdfs(pdf)
+    return result
 
 
 def _discard_older_pdfs(pdf: PrintPdf) -> None:

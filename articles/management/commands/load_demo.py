@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand
 
 from articles.demo import load_demo
 from articles.models import Article
+from donations.demo import load_demo_donations
 from issues.models import Issue
 
 ADMIN_USERNAME = "admin"
@@ -25,6 +26,8 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write("Skipped demo content: the site already has articles.")
+        appeal = load_demo_donations()
+        self.stdout.write(f"Demo appeal: {appeal.title}.")
 
         User = get_user_model()
         if not User.objects.exists():

@@ -3,9 +3,11 @@
 An edition is rendered (and its CSS inlined) once per process; each recipient's copy only
 swaps in their own signed links, so sending costs no template rendering per message."""
 
+import binascii
+import email.policy
 from dataclasses import dataclass
 from email.utils import make_msgid
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from urllib.parse import urlsplit
 
 import css_inline
@@ -18,6 +20,11 @@ from newsletter.tokens import make_confirm_token, make_preferences_token, make_u
 
 UNSUBSCRIBE_PLACEHOLDER = "https://unsubscribe.placeholder.invalid/"
 PREFERENCES_PLACEHOLDER = "https://preferences.placeholder.invalid/"
+# Stand-ins in the pre-built message that each recipient's copy replaces.
+RECIPIENT_SENTINEL = "recipient@sentinel.invalid"
+MESSAGE_ID_SENTINEL = "<message-id@sentinel.invalid>"
+TEXT_SENTINEL = "@@TEXT-BODY@@"
+HTML_SENTINEL = "@@HTML-BODY@@"
 
 inliner = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
 
@@ -103,6 +110,53 @@ class RenderedEdition:
         )
         message.attach_alternative(personalise(self.html), "text/html")
         return message
+
+    @cached_property
+    def _skeleton(self) -> bytes:
+        """The whole message as Django builds it, once, with sentinels where each
+        recipient's copy differs; bodies switch to quoted-printable so they can be
+        filled in without re-encoding anything else."""
+        message = EmailMultiAlternatives(
+            self.subject,
+            TEXT_SENTINEL,
+            self.sender,
+            [RECIPIENT_SENTINEL],
+            headers={
+                "Message-ID": MESSAGE_ID_SENTINEL,
+                "List-Id": self.list_id,
+                "List-Unsubscribe": f"<{UNSUBSCRIBE_PLACEHOLDER}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            },
+        )
+        message.attach_alternative(HTML_SENTINEL, "text/html")
+        skeleton = message.message(policy=email.policy.SMTP).as_bytes()
+        if skeleton.count(b"Content-Transfer-Encoding: 7bit") != 2:
+            raise RuntimeError("Unexpected MIME structure for the edition skeleton")
+        return skeleton.replace(
+            b"Content-Transfer-Encoding: 7bit", b"Content-Transfer-Encoding: quoted-printable"
+        )
+
+    def raw_message_for(self, *, subscriber_pk: int, email: str, message_id: str) -> bytes:
+        """The same message as `message_for`, as SMTP-ready bytes, at a fraction of the
+        cost: sending to 100,000 people must not build 100,000 MIME trees. ASCII
+        addresses only; others go through `message_for`."""
+        unsubscribe = unsubscribe_url(subscriber_pk, self.newsletter_id)
+        preferences = preferences_url(subscriber_pk)
+
+        def encode(body: str) -> bytes:
+            body = body.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe)
+            body = body.replace(PREFERENCES_PLACEHOLDER, preferences)
+            encoded = binascii.b2a_qp(body.encode(), quotetabs=False, istext=True)
+            # The skeleton already ends the part with a line break.
+            return encoded.replace(b"\r\n", b"\n").removesuffix(b"\n").replace(b"\n", b"\r\n")
+
+        return (
+            self._skeleton.replace(RECIPIENT_SENTINEL.encode(), email.encode(), 1)
+            .replace(MESSAGE_ID_SENTINEL.encode(), message_id.encode(), 1)
+            .replace(UNSUBSCRIBE_PLACEHOLDER.encode(), unsubscribe.encode(), 1)
+            .replace(TEXT_SENTINEL.encode(), encode(self.text), 1)
+            .replace(HTML_SENTINEL.encode(), encode(self.html), 1)
+        )
 
 
 def render_edition(edition) -> RenderedEdition:

@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import mailers
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import transaction
 from django.db.models import F, Min, Q
 from django.utils import timezone
@@ -146,11 +147,8 @@ def deliver_batch(edition_id: int, *, size: int | None = None) -> BatchOutcome:
                 )
             if not started:  # Dropped since the claim (the subscriber left).
                 continue
-            message = rendered.message_for(
-                subscriber_pk=subscriber_id, email=email, message_id=message_id
-            )
             try:
-                mailer.send_messages([message])
+                message = send_one(mailer, rendered, subscriber_id, email, message_id)
             except Exception as error:
                 kind = classify_send_error(error)
                 if kind is TemporaryFailure:
@@ -174,6 +172,22 @@ def deliver_batch(edition_id: int, *, size: int | None = None) -> BatchOutcome:
     finally:
         close_quietly(mailer)
     return outcome
+
+
+def send_one(mailer, rendered, subscriber_id: int, email: str, message_id: str):
+    """Hand one recipient's copy to the mailer. Django's SMTP backend gets the pre-built
+    bytes on its open connection; any other backend (anymail, locmem) gets a message."""
+    if isinstance(mailer, SMTPBackend) and email.isascii():
+        raw = rendered.raw_message_for(
+            subscriber_pk=subscriber_id, email=email, message_id=message_id
+        )
+        mailer.connection.sendmail(
+            mailer.prep_address(rendered.sender), [mailer.prep_address(email)], raw
+        )
+        return None
+    message = rendered.message_for(subscriber_pk=subscriber_id, email=email, message_id=message_id)
+    mailer.send_messages([message])
+    return message
 
 
 def mailer_needs_opening(mailer) -> bool:

@@ -221,3 +221,30 @@ def test_an_edition_cannot_be_sent_twice(smtp_server, make_subscriber, edition, 
     with pytest.raises(EditionNotSendable):
         send(edition)
     assert smtp_server.recipients == ["reader@example.org"]
+
+
+def test_the_prebuilt_message_matches_the_one_django_builds(daily):
+    import email
+    import email.policy
+
+    from newsletter.mail import render_edition
+
+    ArticleFactory(
+        headline="Workers\u2019 victory: \u201cwe won\u201d \u2014 " + "a long headline " * 8,
+        standfirst="Line with trailing space \nand a tab\tand = signs and .dots\n.leading dot",
+    )
+    rendered = render_edition(draft_edition(daily))
+    ids = {"subscriber_pk": 7, "email": "reader@example.org", "message_id": "<x@news.example.org>"}
+
+    fast = email.message_from_bytes(rendered.raw_message_for(**ids), policy=email.policy.default)
+    built = rendered.message_for(**ids).message(policy=email.policy.SMTP).as_bytes()
+    django = email.message_from_bytes(built, policy=email.policy.default)
+
+    for header in ("Subject", "From", "To", "Message-ID", "List-Unsubscribe", "List-Id"):
+        assert str(fast[header]) == str(django[header]), header
+    for kind in ("plain", "html"):
+        assert (
+            fast.get_body(preferencelist=(kind,)).get_content()
+            == django.get_body(preferencelist=(kind,)).get_content()
+        )
+    assert "reader@example.org" not in rendered.text

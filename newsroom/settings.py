@@ -225,3 +225,7 @@ ANYMAIL = {"WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET", default="") or No
 # --- issues: print-edition PDFs ---
 # A PDF render that takes longer than this many seconds is stopped and marked failed.
 PDF_RENDER_TIME_LIMIT = env.int("PDF_RENDER_TIME_LIMIT", default=120)
+
+# --- articles: editorial workflow ---
+# django-reversion keeps every saved version of an article (with its sidebars).
+INSTALLED_APPS += ["reversion"]

@@ -29,7 +29,10 @@
   if (waiting) {
     waitForPdf(
       waiting.dataset.statusUrl,
-      function (url) { window.location.assign(url); },
+      function (url) {
+        waiting.textContent = "Your PDF is ready: the download starts now.";
+        window.location.assign(url);
+      },
       function () { waiting.textContent = "The PDF is taking a while. Please reload this page later."; }
     );
   }

@@ -61,6 +61,15 @@ class EditionArticleInline(admin.TabularInline):
     fields = ["position", "article"]
     raw_id_fields = ["article"]
 
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and (obj is None or obj.is_editable)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (obj is None or obj.is_editable)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (obj is None or obj.is_editable)
+
 
 @admin.register(Edition)
 class EditionAdmin(admin.ModelAdmin):

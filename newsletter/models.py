@@ -131,6 +131,11 @@ class EditionQuerySet(models.QuerySet):
     def sent(self):
         return self.filter(status=Edition.Status.SENT)
 
+    def published(self):
+        """What the web archive shows: editions that have started going out, so the
+        "view in your browser" link works from the first message."""
+        return self.filter(status__in=[Edition.Status.SENDING, Edition.Status.SENT])
+
     def with_progress(self):
         """Delivery counts per status, for the admin's progress columns."""
         counts = {

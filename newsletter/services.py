@@ -138,7 +138,10 @@ def update_preferences(subscriber: Subscriber, newsletters) -> None:
                 newsletter=newsletter,
                 defaults={"status": Subscription.Status.ACTIVE},
             )
-        left = subscriber.subscriptions.exclude(newsletter__in=chosen)
+        # The page lists public newsletters only; other subscriptions stay as they are.
+        left = subscriber.subscriptions.filter(newsletter__is_public=True).exclude(
+            newsletter__in=chosen
+        )
         for subscription in left.select_related("newsletter"):
             _drop_queued_deliveries(subscriber, newsletter=subscription.newsletter)
         left.update(status=Subscription.Status.UNSUBSCRIBED, updated_at=now)

@@ -1,4 +1,5 @@
 import logging
+from contextlib import suppress
 
 from django.conf import settings
 from django.tasks import task
@@ -58,7 +59,8 @@ def send_scheduled_edition(edition_id: int):
     edition = Edition.objects.filter(pk=edition_id, status=Edition.Status.SCHEDULED).first()
     # The editor may have rescheduled or sent it by hand since this was enqueued.
     if edition and edition.send_at and edition.send_at <= timezone.now():
-        services.send_edition(edition)
+        with suppress(services.EditionNotSendable):
+            services.send_edition(edition)
 
 
 @task
@@ -73,7 +75,8 @@ def resume_sending_now() -> dict:
     rows are claimed one worker at a time."""
     due = Edition.objects.filter(status=Edition.Status.SCHEDULED, send_at__lte=timezone.now())
     for edition in due:
-        services.send_edition(edition)
+        with suppress(services.EditionNotSendable):  # Sent by hand meanwhile.
+            services.send_edition(edition)
     ambiguous = sending.mark_stale_sending_ambiguous()
     resumed = 0
     for edition_id in Edition.objects.filter(status=Edition.Status.SENDING).values_list(

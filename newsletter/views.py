@@ -174,7 +174,7 @@ class EditionArchiveView(ListView):
 
     def get_queryset(self):
         self.newsletter = get_object_or_404(Newsletter.objects.public(), slug=self.kwargs["slug"])
-        return self.newsletter.editions.sent().order_by("-sent_at", "-id")
+        return self.newsletter.editions.published().order_by("-covers_until", "-id")
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(newsletter=self.newsletter, **kwargs)
@@ -186,7 +186,7 @@ class EditionDetailView(DetailView):
 
     def get_queryset(self):
         return (
-            Edition.objects.sent()
+            Edition.objects.published()
             .filter(newsletter__slug=self.kwargs["slug"], newsletter__is_public=True)
             .select_related("newsletter")
         )

@@ -19,7 +19,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -93,7 +93,13 @@ def _fingerprint(kind, content) -> str:
 
 
 def issue_pdf_job(issue: Issue) -> PdfJob:
-    articles = list(_articles_with_print_content(Article.objects.published().for_issue(issue)))
+    in_page_order = (
+        Article.objects.published()
+        .for_issue(issue)
+        # Web extras filed under the issue without a page come after the printed ones.
+        .order_by(F("print_page").asc(nulls_last=True), "id")
+    )
+    articles = list(_articles_with_print_content(in_page_order))
     content = [
         issue.number,
         issue.publication_date,

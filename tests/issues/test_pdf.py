@@ -2,8 +2,10 @@
 
 import logging
 import re
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from issues import services
 from issues.models import PrintPdf
@@ -243,3 +245,32 @@ def test_web_only_articles_print_their_date_instead_of_an_issue(
     text = " ".join(page_texts(pdf_bytes(pdf)))
     assert "Web only story" in text
     assert "Issue" not in text
+
+
+def test_a_render_under_way_is_waited_for_and_a_stalled_one_taken_over(
+    settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    from django.tasks import default_task_backend
+
+    article = reference_article()
+    with django_capture_on_commit_callbacks(execute=True):
+        pdf = services.request_pdf(services.issue_pdf_job(article.issue))
+    now = timezone.now()
+    PrintPdf.objects.filter(pk=pdf.pk).update(status=PrintPdf.Status.RENDERING, started_at=now)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.request_pdf(services.issue_pdf_job(article.issue))
+    assert len(default_task_backend.results) == 1, "a live render is waited for"
+
+    stalled = now - timedelta(seconds=settings.PDF_RENDER_TIME_LIMIT + 120)
+    PrintPdf.objects.filter(pk=pdf.pk).update(started_at=stalled)
+    with django_capture_on_commit_callbacks(execute=True):
+        again = services.request_pdf(services.issue_pdf_job(article.issue))
+    assert again.status == PrintPdf.Status.PENDING
+    assert len(default_task_backend.results) == 2, "a dead worker's render is queued again"
+
+    PrintPdf.objects.filter(pk=pdf.pk).update(status=PrintPdf.Status.FAILED, finished_at=now)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.request_pdf(services.issue_pdf_job(article.issue))
+    assert len(default_task_backend.results) == 2, "a fresh failure is not retried at once"

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from articles import feeds, views
+from articles import feeds, search, views
 
 app_name = "articles"
 
 urlpatterns = [
     path("", views.FrontPageView.as_view(), name="front"),
     path("latest/", views.LatestView.as_view(), name="latest"),
+    path("search/", search.SearchView.as_view(), name="search"),
     path("articles/<slug:slug>/", views.ArticleDetailView.as_view(), name="detail"),
     path("preview/<int:pk>/", views.ArticlePreviewView.as_view(), name="preview"),
     path("sections/<slug:slug>/", views.SectionView.as_view(), name="section"),

@@ -1,0 +1,204 @@
+"""Reader search. On PostgreSQL: full-text search over a stored, GIN-indexed tsvector
+(headline A, standfirst B, body C; kept up to date by a trigger, see migration
+0003_article_search_vector), ranked by relevance damped by age, with `ts_headline`
+snippets. On SQLite (the laptop default) a simpler fallback: every word must appear in
+the headline, standfirst or body, newest first."""
+
+import html
+import re
+from datetime import datetime, time
+
+from django import forms
+from django.conf import settings
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    SearchVectorField,
+)
+from django.db import connection, models
+from django.db.models.functions import Coalesce, Concat
+from django.utils.html import escape, strip_tags
+from django.utils.safestring import mark_safe
+from django.utils.timezone import make_aware
+from django.views.generic import ListView
+from taggit.models import Tag
+
+from articles.models import Article, Section
+
+SEARCH_CONFIG = "english"
+# Results beyond this many pages are not offered: nobody reads them, and a deep OFFSET
+# makes the database walk every row before them. Narrow the search instead.
+MAX_RESULT_PAGES = 50
+MAX_QUERY_LENGTH = 200
+# Relevance is divided by (1 + age in days / this): a story this many days old needs to
+# be twice as relevant as today's to rank level with it.
+RECENCY_HALF_WEIGHT_DAYS = 90
+# Private-use characters mark the matches inside snippets: they survive tag stripping
+# and escaping and cannot come from an article.
+_MARK_START, _MARK_END = "\ue000", "\ue001"
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label="Search for", max_length=MAX_QUERY_LENGTH, required=False)
+    section = forms.ModelChoiceField(
+        queryset=Section.objects.all(), to_field_name="slug", required=False, empty_label="All"
+    )
+    tag = forms.SlugField(required=False)
+    start = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            raise forms.ValidationError("The start date is after the end date.", code="date_order")
+        return data
+
+    @property
+    def has_query(self):
+        return self.is_valid() and bool(self.cleaned_data["q"].strip())
+
+
+def filter_articles(articles, *, section=None, tag=None, start=None, end=None):
+    if section:
+        articles = articles.in_section(section)
+    if tag:
+        articles = articles.tagged(tag)
+    if start:
+        articles = articles.filter(published_at__gte=make_aware(datetime.combine(start, time.min)))
+    if end:
+        articles = articles.filter(published_at__lte=make_aware(datetime.combine(end, time.max)))
+    return articles
+
+
+def search_articles(articles, text: str):
+    """`articles` matching `text`, best first, each with a `snippet` annotation."""
+    if connection.vendor == "postgresql":
+        return _postgres_search(articles, text)
+    return _fallback_search(articles, text)
+
+
+def _postgres_search(articles, text):
+    query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
+    # The column exists only on PostgreSQL (added by a migration, not a model field), so
+    # the model stays the same on every database.
+    vector = models.expressions.RawSQL(
+        "articles_article.search_vector", [], output_field=SearchVectorField()
+    )
+    age_days = models.expressions.RawSQL(
+        "extract(epoch from (now() - articles_article.published_at)) / 86400",
+        [],
+        output_field=models.FloatField(),
+    )
+    return (
+        articles.alias(search_vector=vector)
+        .filter(search_vector=query)
+        .annotate(
+            relevance=models.ExpressionWrapper(
+                SearchRank(models.F("search_vector"), query)
+                / (1.0 + Coalesce(age_days, 0.0) / RECENCY_HALF_WEIGHT_DAYS),
+                output_field=models.FloatField(),
+            ),
+            snippet=SearchHeadline(
+                Concat("standfirst", models.Value(" "), "body", output_field=models.TextField()),
+                query,
+                config=SEARCH_CONFIG,
+                start_sel=_MARK_START,
+                stop_sel=_MARK_END,
+                max_fragments=2,
+                max_words=30,
+                min_words=12,
+                fragment_delimiter=" … ",
+            ),
+        )
+        .order_by("-relevance", "-published_at", "-id")
+    )
+
+
+def _fallback_search(articles, text):
+    words = [word for word in text.split() if word.strip('"-')][:10]
+    for word in words:
+        word = word.strip('"')
+        articles = articles.filter(
+            models.Q(headline__icontains=word)
+            | models.Q(standfirst__icontains=word)
+            | models.Q(body__icontains=word)
+        )
+    return articles.annotate(
+        snippet=Concat("standfirst", models.Value(" "), "body", output_field=models.TextField())
+    ).newest_first()
+
+
+def render_snippet(raw: str, text: str) -> str:
+    """The snippet as safe HTML: the article's markup stripped, matches in <mark>."""
+    plain = " ".join(html.unescape(strip_tags(raw or "")).split())
+    if _MARK_START not in plain:
+        plain = _mark_words(_first_words(plain, 40), text)
+    marked = escape(plain).replace(_MARK_START, "<mark>").replace(_MARK_END, "</mark>")
+    return mark_safe(marked)  # noqa: S308 - escaped above; only our own <mark> tags added
+
+
+def _first_words(text, count):
+    words = text.split()
+    return " ".join(words[:count]) + (" …" if len(words) > count else "")
+
+
+def _mark_words(text, query):
+    words = [re.escape(w.strip('"-')) for w in query.split() if len(w.strip('"-')) > 1]
+    if not words:
+        return text
+    pattern = re.compile(r"\b(" + "|".join(words) + r")", re.IGNORECASE)
+    return pattern.sub(lambda m: f"{_MARK_START}{m.group(0)}{_MARK_END}", text)
+
+
+class SearchView(ListView):
+    template_name = "articles/search.html"
+    context_object_name = "results"
+
+    def get_paginate_by(self, queryset):
+        return settings.PAGE_SIZE
+
+    def get(self, request, *args, **kwargs):
+        self.form = SearchForm(request.GET or None)
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        if not self.form.has_query:
+            return Article.objects.none()
+        data = self.form.cleaned_data
+        tag = Tag.objects.filter(slug=data["tag"]).first() if data["tag"] else None
+        if data["tag"] and tag is None:
+            return Article.objects.none()
+        articles = filter_articles(
+            Article.objects.published(),
+            section=data["section"],
+            tag=tag,
+            start=data["start"],
+            end=data["end"],
+        )
+        return search_articles(articles.for_listing(), data["q"].strip())
+
+    def paginate_queryset(self, queryset, page_size):
+        # Counting stops where the offered pages end (see MAX_RESULT_PAGES).
+        capped = queryset[: page_size * MAX_RESULT_PAGES] if self.form.has_query else queryset
+        paginator, page, results, is_paginated = super().paginate_queryset(capped, page_size)
+        text = self.form.cleaned_data["q"] if self.form.has_query else ""
+        for article in results:
+            article.snippet_html = render_snippet(article.snippet, text)
+        return paginator, page, results, is_paginated
+
+    def get_context_data(self, **kwargs):
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        return super().get_context_data(
+            form=self.form,
+            query=self.form.cleaned_data.get("q", "")
+            if self.form.is_bound and self.form.is_valid()
+            else "",
+            page_query=query.urlencode(),
+            **kwargs,
+        )

@@ -22,7 +22,9 @@ def test_article_pdf_link_says_please_wait_then_downloads(page, queue_only):
     page.goto(article.get_absolute_url())
     status = page.locator(".pdf-download-status")
 
-    page.get_by_role("link", name="Download PDF").click()
+    status_url = reverse("issues:article-pdf-status", kwargs={"slug": article.slug})
+    with page.expect_response(lambda response: status_url in response.url):
+        page.get_by_role("link", name="Download PDF").click()
     expect(status).to_have_text("Downloading PDF. Please wait...")
 
     with page.expect_download() as download:

@@ -91,7 +91,7 @@ class DonationForm(forms.ModelForm):
         self.fields["is_gift_aid"].help_text = gift_aid_declaration()
         self.fields["donor_name"].widget.attrs["autocomplete"] = "name"
         self.fields["donor_email"].widget.attrs["autocomplete"] = "email"
-        self.fields["home_address"].widget.attrs["autocomplete"] = "street-address"
+        self.fields["home_address"].widget.attrs["autocomplete"] = "address-line1"
         self.fields["postcode"].widget.attrs["autocomplete"] = "postal-code"
 
     def clean(self):

@@ -145,20 +145,31 @@ def start_worker(env: dict, *extra: str, log=None) -> subprocess.Popen:
     )
 
 
-def delivery_statuses(sqlite_path: Path) -> dict[str, str]:
-    with sqlite3.connect(sqlite_path, timeout=30) as db:
-        rows = db.execute(
+def query(database_url: str, sql: str, params=()) -> list[tuple]:
+    """Read the throwaway database directly, without configuring Django here."""
+    if database_url.startswith("sqlite"):
+        with sqlite3.connect(database_url.removeprefix("sqlite:///"), timeout=30) as db:
+            return db.execute(sql.replace("%s", "?"), params).fetchall()
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True) as db:
+        return db.execute(sql, params).fetchall()
+
+
+def delivery_statuses(database_url: str) -> dict[str, str]:
+    return dict(
+        query(
+            database_url,
             "SELECT s.email, d.status FROM newsletter_delivery d "
-            "JOIN newsletter_subscriber s ON s.id = d.subscriber_id"
-        ).fetchall()
-    return dict(rows)
+            "JOIN newsletter_subscriber s ON s.id = d.subscriber_id",
+        )
+    )
 
 
-def edition_status(sqlite_path: Path, edition_id: int) -> str:
-    with sqlite3.connect(sqlite_path, timeout=30) as db:
-        return db.execute(
-            "SELECT status FROM newsletter_edition WHERE id = ?", (edition_id,)
-        ).fetchone()[0]
+def edition_status(database_url: str, edition_id: int) -> str:
+    return query(
+        database_url, "SELECT status FROM newsletter_edition WHERE id = %s", (edition_id,)
+    )[0][0]
 
 
 def wait_for(condition, *, timeout: float, interval: float = 0.05) -> None:

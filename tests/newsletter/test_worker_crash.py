@@ -3,6 +3,10 @@ an edition, start it again, and count what the SMTP server received."""
 
 import os
 import signal
+import uuid
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
 
 from newsletter.loadtest import (
     delivery_statuses,
@@ -10,6 +14,7 @@ from newsletter.loadtest import (
     environment,
     manage,
     prepare,
+    query,
     start_sink,
     start_worker,
     wait_for,
@@ -19,14 +24,27 @@ RECIPIENTS = 600
 KILLS = 3
 
 
-def test_killing_the_worker_mid_send_loses_and_duplicates_nothing(tmp_path):
-    database = tmp_path / "crash.sqlite3"
+@pytest.fixture
+def database_url(tmp_path):
+    """A fresh database the worker subprocesses share: a file SQLite database, or one in
+    the PostgreSQL cluster when the suite runs against PostgreSQL (SKIP LOCKED)."""
+    main_url = os.environ.get("DATABASE_URL", "")
+    if not main_url.startswith("postgres"):
+        yield f"sqlite:///{tmp_path / 'crash.sqlite3'}"
+        return
+    name = f"newsletter_crash_{uuid.uuid4().hex[:12]}"
+    query(main_url, f'CREATE DATABASE "{name}"')
+    yield urlunsplit(urlsplit(main_url)._replace(path=f"/{name}"))
+    query(main_url, f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+def test_killing_the_worker_mid_send_loses_and_duplicates_nothing(tmp_path, database_url):
     controller, sink = start_sink(delay=0.004)
     log = (tmp_path / "worker.log").open("w")
     worker = None
     try:
         env = environment(
-            f"sqlite:///{database}",
+            database_url,
             controller.port,
             NEWSLETTER_BATCH_SIZE=50,
             NEWSLETTER_CLAIM_SECONDS=1,
@@ -45,7 +63,7 @@ def test_killing_the_worker_mid_send_loses_and_duplicates_nothing(tmp_path):
 
         manage(env, "resume_sending")
         worker = start_worker(env, log=log)
-        wait_for(lambda: edition_status(database, edition_id) == "sent", timeout=90)
+        wait_for(lambda: edition_status(database_url, edition_id) == "sent", timeout=90)
     finally:
         if worker and worker.poll() is None:
             worker.terminate()
@@ -53,7 +71,7 @@ def test_killing_the_worker_mid_send_loses_and_duplicates_nothing(tmp_path):
         controller.stop()
         log.close()
 
-    statuses = delivery_statuses(database)
+    statuses = delivery_statuses(database_url)
     received = sink.received
     assert len(statuses) == RECIPIENTS
     assert max(received.values()) == 1, "Nobody gets the edition twice"

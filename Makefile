@@ -62,5 +62,9 @@ test-postgres: install-dev
 
 test: lint check-migrations test-sqlite test-postgres
 
+# 24 articles with a photo each, in a throwaway database: pages, render and cached-serve times.
+bench-pdf: install-dev
+	SECRET_KEY=$${SECRET_KEY:-bench-only} $(MANAGE) bench_pdf
+
 clean:
 	rm -rf .venv var/static .pytest_cache .ruff_cache

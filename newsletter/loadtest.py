@@ -153,7 +153,8 @@ def query(database_url: str, sql: str, params=()) -> list[tuple]:
     import psycopg
 
     with psycopg.connect(database_url, autocommit=True) as db:
-        return db.execute(sql, params).fetchall()
+        cursor = db.execute(sql, params)
+        return cursor.fetchall() if cursor.description else []
 
 
 def delivery_statuses(database_url: str) -> dict[str, str]:

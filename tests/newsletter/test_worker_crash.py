@@ -20,7 +20,7 @@ from newsletter.loadtest import (
     wait_for,
 )
 
-RECIPIENTS = 600
+RECIPIENTS = 500
 KILLS = 3
 
 
@@ -39,7 +39,7 @@ def database_url(tmp_path):
 
 
 def test_killing_the_worker_mid_send_loses_and_duplicates_nothing(tmp_path, database_url):
-    controller, sink = start_sink(delay=0.004)
+    controller, sink = start_sink(delay=0.003)
     log = (tmp_path / "worker.log").open("w")
     worker = None
     try:

@@ -188,3 +188,17 @@ def test_unconfirmed_signups_older_than_the_limit_are_deleted(make_subscriber, s
         "confirmed@example.org",
         "new@example.org",
     ]
+
+
+def test_every_article_page_carries_the_signup_form_without_a_csrf_token(client, daily):
+    from tests.factories import ArticleFactory
+
+    article = ArticleFactory()
+    response = client.get(article.get_absolute_url())
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'<form method="post" action="{SIGNUP_URL}"' in html
+    assert f'name="source" value="{article.get_absolute_url()}"' in html
+    assert "csrfmiddlewaretoken" not in html
+    assert "csrftoken" not in response.cookies

@@ -153,3 +153,30 @@ def test_the_archive_shows_sent_editions_only(client, daily, django_assert_max_n
     assert page.status_code == 200
     assert b"In the archive" in page.content
     assert client.get(draft.get_absolute_url()).status_code == 404
+
+
+def test_the_daily_task_drafts_every_daily_newsletter(daily):
+    from newsletter.tasks import draft_daily_editions
+
+    ArticleFactory(headline="Morning news")
+    result = draft_daily_editions.enqueue()
+    assert len(result.return_value) == 1
+    assert Edition.objects.get().newsletter == daily
+
+
+def test_editors_see_subscribers_and_deliveries_with_ambiguous_ones_flagged(
+    admin_client, edition, make_subscriber
+):
+    subscriber = make_subscriber("reader@example.org")
+    Edition.objects.filter(pk=edition.pk).update(status=Edition.Status.SENT)
+    Delivery.objects.create(edition=edition, subscriber=subscriber, status="ambiguous")
+
+    assert admin_client.get(reverse("admin:newsletter_subscriber_changelist")).status_code == 200
+    deliveries = admin_client.get(
+        reverse("admin:newsletter_delivery_changelist") + "?status__exact=ambiguous"
+    )
+    assert b"reader@example.org" in deliveries.content
+    changelist = admin_client.get(reverse("admin:newsletter_edition_changelist"))
+    assert b"status__exact=ambiguous" in changelist.content
+    change = admin_client.get(reverse("admin:newsletter_edition_change", args=[edition.pk]))
+    assert b"may or may not have arrived" in change.content

@@ -1,18 +1,30 @@
+from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlencode
 
+import reversion
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.urls import NoReverseMatch, reverse
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django_prose_editor.fields import ProseEditorFormField
 from django_prose_editor.widgets import AdminProseEditorWidget
 from js_asset import InlineStyle, Media
+from reversion.models import Version
 
+from articles import revisions, workflow
 from articles.html import sanitize_html
 from articles.images import PhotoImageField
-from articles.models import Article, ArticleAuthor, Author, Photo, Section, Sidebar
+from articles.models import Article, ArticleAuthor, Author, Correction, Photo, Section, Sidebar
 from articles.tasks import make_photo_renditions
 
 TIPTAP_BASE_CSS = (Path(__file__).parent / "tiptap-base.css").read_text()
@@ -144,6 +156,12 @@ class SidebarInline(admin.StackedInline):
 
 class ArticleAdminForm(forms.ModelForm):
     body = rich_text_field(required=False)
+    # The article's updated_at when the form was opened: a save based on an older one
+    # would overwrite someone else's work, so it is refused (see clean_loaded_version).
+    loaded_version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    # Set by ArticleAdmin.get_form: the person editing.
+    user = None
 
     class Meta:
         model = Article
@@ -156,19 +174,134 @@ class ArticleAdminForm(forms.ModelForm):
             "standfirst": forms.Textarea(attrs={"rows": 3}),
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["loaded_version"] = self.instance.updated_at.isoformat()
+        if "status" in self.fields and self.user is not None:
+            current = self.instance.status
+            targets = {m.target for m in workflow.allowed_moves(self.user, self.instance)}
+            self.fields["status"].choices = [
+                (value, label) for value, label in Article.Status.choices
+                if value == current or value in targets
+            ]  # fmt: skip
+
     def clean(self):
         cleaned = super().clean()
+        self._check_not_overwriting()
         if cleaned.get("status") == Article.Status.PUBLISHED and not cleaned.get("published_at"):
             # Publishing without a time means now; the constraint is checked after clean().
             cleaned["published_at"] = timezone.now()
         if cleaned.get("print_page") and not cleaned.get("issue"):
             self.add_error("print_page", "A print page needs the print issue it is in.")
+        status = cleaned.get("status")
+        if status == Article.Status.PUBLISHED != self.instance.status:
+            lead_photo = cleaned.get("lead_photo")
+            for problem in workflow.publishing_problems(self.instance, lead_photo=lead_photo):
+                self.add_error("status", f"Cannot publish yet. {problem}")
         return cleaned
+
+    def _check_not_overwriting(self):
+        loaded = self.cleaned_data.get("loaded_version")
+        if not (self.instance.pk and loaded):
+            return
+        # Locked until the admin's transaction ends, so two saves cannot both pass.
+        current = (
+            Article.objects.select_for_update()
+            .filter(pk=self.instance.pk)
+            .values_list("updated_at", flat=True)
+            .first()
+        )
+        if current is None or current.isoformat() == loaded:
+            return
+        # The next save is a deliberate choice made after seeing what changed.
+        self.data = self.data.copy()
+        self.data[self.add_prefix("loaded_version")] = current.isoformat()
+        raise forms.ValidationError(
+            conflict_message(self.instance, loaded_at=loaded), code="edit_conflict"
+        )
+
+
+def conflict_message(article, *, loaded_at: str):
+    versions = list(Version.objects.get_for_object(article).select_related("revision__user"))
+    latest = versions[0] if versions else None
+    loaded = datetime.fromisoformat(loaded_at)
+    base = next((v for v in versions if v.revision.date_created <= loaded), None)
+    who = (latest and latest.revision.user and latest.revision.user.get_username()) or "Someone"
+    if latest and base and base != latest:
+        url = reverse("admin:articles_article_compare", args=[article.pk])
+        url += "?" + urlencode({"from": base.pk, "to": latest.pk})
+    else:
+        url = reverse("admin:articles_article_revisions", args=[article.pk])
+    return format_html(
+        "{} saved this article after you opened it, so your changes were not saved. "
+        'They are still in the form below. <a href="{}">See what changed</a>, then save '
+        "again to keep your version.",
+        who,
+        url,
+    )
+
+
+class CorrectionInline(admin.TabularInline):
+    model = Correction
+    fields = ["kind", "text", "created_at"]
+    extra = 0
+    verbose_name_plural = "Corrections and updates (shown to readers with their date)"
+
+
+class WorkflowActions:
+    """The workflow moves as change-list actions; each is offered only to people with
+    its permission, and each article is checked again by articles.workflow."""
+
+    actions = ["submit_selected", "mark_ready_selected", "send_back_selected",
+               "publish_selected", "unpublish_selected"]  # fmt: skip
+
+    def has_mark_ready_permission(self, request):
+        return request.user.has_perm("articles.mark_ready")
+
+    def has_publish_permission(self, request):
+        return request.user.has_perm("articles.publish_article")
+
+    def _move_selected(self, request, queryset, name):
+        moved, refusals = 0, []
+        for article in queryset.select_related("lead_photo"):
+            try:
+                workflow.move_article(article, name, by=request.user)
+                moved += 1
+            except workflow.TransitionRefused as refusal:
+                refusals.append(str(refusal))
+        label = workflow.MOVES[name].label
+        if moved:
+            self.message_user(request, f"{label}: {moved} article(s).", messages.SUCCESS)
+        for refusal in refusals:
+            self.message_user(request, refusal, messages.ERROR)
+
+    @admin.action(description="Send for subbing", permissions=["change"])
+    def submit_selected(self, request, queryset):
+        self._move_selected(request, queryset, "submit")
+
+    @admin.action(description="Mark ready to publish", permissions=["mark_ready"])
+    def mark_ready_selected(self, request, queryset):
+        self._move_selected(request, queryset, "mark_ready")
+
+    @admin.action(description="Send back to draft", permissions=["mark_ready"])
+    def send_back_selected(self, request, queryset):
+        self._move_selected(request, queryset, "send_back")
+
+    @admin.action(description="Publish or schedule (at their publication time)",
+                  permissions=["publish"])  # fmt: skip
+    def publish_selected(self, request, queryset):
+        self._move_selected(request, queryset, "publish")
+
+    @admin.action(description="Unpublish (readers get “gone”)", permissions=["publish"])
+    def unpublish_selected(self, request, queryset):
+        self._move_selected(request, queryset, "unpublish")
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(WorkflowActions, admin.ModelAdmin):
     form = ArticleAdminForm
+    change_form_template = "admin/articles/article/change_form.html"
 
     @property
     def media(self):
@@ -177,16 +310,17 @@ class ArticleAdmin(admin.ModelAdmin):
         tiptap_css = InlineStyle(TIPTAP_BASE_CSS, **{"data-tiptap-style": True})
         return super().media + Media(css={"all": [tiptap_css]})
 
-    inlines = [ArticleAuthorInline, SidebarInline]
+    inlines = [ArticleAuthorInline, SidebarInline, CorrectionInline]
     list_display = [
-        "headline", "status", "section", "issue", "print_page", "published_at", "reader_link",
+        "headline", "status_label", "section", "issue", "print_page", "published_at",
+        "reader_link",
     ]  # fmt: skip
     list_filter = ["status", "section", "issue"]
     list_select_related = ["section", "issue"]
     search_fields = ["headline", "standfirst", "slug"]
     date_hierarchy = "published_at"
     autocomplete_fields = ["issue", "lead_photo"]
-    readonly_fields = ["preview_link", "created_at", "updated_at"]
+    readonly_fields = ["preview_link", "workflow_log", "created_at", "updated_at"]
     prepopulated_fields = {"slug": ["headline"]}
     fieldsets = [
         (None, {"fields": ["headline", "slug", "standfirst", "section", "tags"]}),
@@ -194,9 +328,18 @@ class ArticleAdmin(admin.ModelAdmin):
         ("Story", {"fields": ["lead_photo", "body"]}),
         (
             "Publishing",
-            {"fields": ["status", "published_at", "preview_link", "created_at", "updated_at"]},
+            {
+                "fields": [
+                    "status", "published_at", "preview_link", "workflow_log", "created_at",
+                    "updated_at", "loaded_version",
+                ]
+            },
         ),
-    ]
+    ]  # fmt: skip
+
+    @admin.display(description="Status", ordering="status")
+    def status_label(self, article):
+        return "Scheduled" if article.is_scheduled else article.get_status_display()
 
     @admin.display(description="Preview")
     def preview_link(self, article):
@@ -214,11 +357,200 @@ class ArticleAdmin(admin.ModelAdmin):
             return format_html('<a href="{}">View</a>', article.get_absolute_url())
         return self.preview_link(article)
 
+    @admin.display(description="Workflow history")
+    def workflow_log(self, article):
+        if not article.pk:
+            return "—"
+        moves = article.transitions.select_related("by")[:20]
+        return (
+            format_html_join(
+                mark_safe("<br>"),
+                "{} → {}{}, by {} on {}",
+                (
+                    (
+                        m.get_from_status_display(),
+                        m.get_to_status_display(),
+                        f" (live {date_format(timezone.localtime(m.published_at), 'j M Y, H:i')})"
+                        if m.published_at
+                        else "",
+                        m.by.get_username() if m.by else "someone",
+                        date_format(timezone.localtime(m.at), "j M Y, H:i"),
+                    )
+                    for m in moves
+                ),
+            )
+            or "No moves yet."
+        )
+
+    # -- Who sees and edits what -------------------------------------------------------
+
+    def get_queryset(self, request):
+        articles = super().get_queryset(request)
+        if request.user.has_perm("articles.edit_any_article"):
+            return articles
+        return articles.filter(created_by=request.user)
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or workflow.can_edit(request.user, obj))
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.has_perm("articles.publish_article"):
+            fields.append("published_at")
+        if obj is not None and not workflow.allowed_moves(request.user, obj):
+            fields.append("status")
+        return fields
+
+    def get_inlines(self, request, obj):
+        # Corrections are to what readers have seen: not offered on a new article.
+        inlines = super().get_inlines(request, obj)
+        return inlines if obj else [i for i in inlines if i is not CorrectionInline]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.user = request.user
+        return form
+
     def get_prepopulated_fields(self, request, obj=None):
         # The slug is the article's address: once saved, a new headline must not move it.
         return {} if obj and obj.pk else super().get_prepopulated_fields(request, obj)
 
+    # -- Saving: revisions, workflow moves, old addresses ------------------------------
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        with reversion.create_revision(manage_manually=True):
+            reversion.set_user(request.user)
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
     def save_model(self, request, obj, form, change):
+        requested_status = obj.status
+        # The status moves only through articles.workflow, once the inlines are saved.
+        obj.status = form.initial.get("status", Article.Status.DRAFT)
         if not change:
             obj.created_by = request.user
+        elif "slug" in form.changed_data and (
+            obj.status == Article.Status.PUBLISHED
+            or obj.transitions.filter(to_status=Article.Status.PUBLISHED).exists()
+        ):
+            workflow.remember_old_slug(obj, form.initial["slug"])
         super().save_model(request, obj, form, change)
+        obj._requested_status = requested_status
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        article = form.instance
+        requested = article.__dict__.pop("_requested_status", article.status)
+        move = workflow.move_between(article.status, requested)
+        if requested != article.status and move:
+            at = form.cleaned_data.get("published_at") if move.name == "publish" else None
+            try:
+                workflow.move_article(article, move.name, by=request.user, at=at)
+            except workflow.TransitionRefused as refusal:
+                self.message_user(request, str(refusal), messages.ERROR)
+        reversion.set_comment("Changed " + ", ".join(form.changed_data) if change else "Created")
+        reversion.add_to_revision(article)
+
+    # -- Workflow buttons and revisions pages ------------------------------------------
+
+    def get_urls(self):
+        def wrap(view):
+            return self.admin_site.admin_view(view)
+
+        prefix = "<path:object_id>"
+        return [
+            path(f"{prefix}/move/<str:name>/", wrap(self.move_view), name="articles_article_move"),
+            path(f"{prefix}/revisions/", wrap(self.revisions_view),
+                 name="articles_article_revisions"),
+            path(f"{prefix}/revisions/compare/", wrap(self.compare_view),
+                 name="articles_article_compare"),
+            path(f"{prefix}/revisions/<int:version_id>/restore/", wrap(self.restore_view),
+                 name="articles_article_restore"),
+            *super().get_urls(),
+        ]  # fmt: skip
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        article = self.get_object(request, unquote(object_id))
+        extra_context = extra_context or {}
+        if article is not None:
+            extra_context["workflow_moves"] = workflow.allowed_moves(request.user, article)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _article_or_404(self, request, object_id):
+        article = self.get_object(request, unquote(object_id))
+        if article is None or not self.has_view_or_change_permission(request, article):
+            raise Http404
+        return article
+
+    def move_view(self, request, object_id, name):
+        if request.method != "POST" or name not in workflow.MOVES:
+            return HttpResponseNotAllowed(["POST"])
+        article = self._article_or_404(request, object_id)
+        if not workflow.can_move(request.user, article, workflow.MOVES[name]):
+            raise PermissionDenied
+        try:
+            workflow.move_article(article, name, by=request.user)
+        except workflow.TransitionRefused as refusal:
+            self.message_user(request, str(refusal), messages.ERROR)
+        else:
+            self.message_user(
+                request, f"{workflow.describe_move(workflow.MOVES[name], article)}: “{article}”."
+            )
+        return redirect("admin:articles_article_change", article.pk)
+
+    def revisions_view(self, request, object_id):
+        article = self._article_or_404(request, object_id)
+        versions = Version.objects.get_for_object(article).select_related("revision__user")
+        return TemplateResponse(
+            request,
+            "admin/articles/article/revisions.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "original": article,
+                "title": f"Revisions of “{article}”",
+                "versions": versions,
+                "can_restore": self._can_restore(request, article),
+            },
+        )
+
+    def compare_view(self, request, object_id):
+        article = self._article_or_404(request, object_id)
+        versions = Version.objects.get_for_object(article).select_related("revision__user")
+        try:
+            older = versions.get(pk=request.GET.get("from"))
+            newer = versions.get(pk=request.GET.get("to"))
+        except (Version.DoesNotExist, ValueError):
+            raise Http404 from None
+        if older.revision.date_created > newer.revision.date_created:
+            older, newer = newer, older
+        return TemplateResponse(
+            request,
+            "admin/articles/article/revision_compare.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "original": article,
+                "title": f"What changed in “{article}”",
+                "older": older,
+                "newer": newer,
+                "changes": revisions.compare(older, newer),
+                "can_restore": self._can_restore(request, article),
+            },
+        )
+
+    def _can_restore(self, request, article):
+        return request.user.has_perm("articles.manage_revisions") and workflow.can_edit(
+            request.user, article
+        )
+
+    def restore_view(self, request, object_id, version_id):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        article = self._article_or_404(request, object_id)
+        if not self._can_restore(request, article):
+            raise PermissionDenied
+        version = get_object_or_404(Version.objects.get_for_object(article), pk=version_id)
+        workflow.restore_revision(article, version, by=request.user)
+        self.message_user(request, "The earlier version is back; the status is unchanged.")
+        return redirect("admin:articles_article_change", article.pk)

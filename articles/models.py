@@ -1,3 +1,4 @@
+import reversion
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import models
@@ -53,8 +54,10 @@ class Photo(models.Model):
     credit = models.CharField(
         max_length=150, help_text="Agency and/or photographer, e.g. REUTERS/Pavel Mikheyev."
     )
-    # Widths (in pixels) of the JPEG renditions made from the original, for srcset.
+    # Widths (in pixels) and file formats of the renditions made from the original.
     rendition_widths = models.JSONField(default=list, blank=True, editable=False)
+    rendition_formats = models.JSONField(default=list, blank=True, editable=False)
+    tags = TaggableManager(blank=True, help_text="Words to find the photo by in the library.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -67,18 +70,33 @@ class Photo(models.Model):
     def __str__(self):
         return self.caption or self.alt_text
 
-    def rendition_name(self, width: int) -> str:
-        return f"photos/renditions/{self.pk}-{width}.jpg"
+    def rendition_name(self, width: int, extension: str = "jpg") -> str:
+        return f"photos/renditions/{self.pk}-{width}.{extension}"
 
-    def rendition_url(self, width: int) -> str:
-        return default_storage.url(self.rendition_name(width))
+    def rendition_url(self, width: int, extension: str = "jpg") -> str:
+        return default_storage.url(self.rendition_name(width, extension))
+
+    def _srcset(self, extension: str) -> str:
+        return ", ".join(f"{self.rendition_url(w, extension)} {w}w" for w in self.rendition_widths)
 
     @property
     def srcset(self) -> str:
-        """The renditions for an <img srcset>; the original until they are made."""
+        """The JPEG renditions for an <img srcset>; the original until they are made."""
         if self.rendition_widths:
-            return ", ".join(f"{self.rendition_url(w)} {w}w" for w in self.rendition_widths)
+            return self._srcset("jpg")
         return f"{self.image.url} {self.width}w" if self.image and self.width else ""
+
+    @property
+    def sources(self) -> list[dict]:
+        """The <picture> <source>s in the better formats, smallest files first; the
+        <img> keeps the JPEG fallback."""
+        if not self.rendition_widths:
+            return []
+        return [
+            {"type": f"image/{extension}", "srcset": self._srcset(extension)}
+            for extension in ("avif", "webp")
+            if extension in self.rendition_formats
+        ]
 
     @property
     def src(self) -> str:
@@ -145,7 +163,7 @@ class ArticleQuerySet(models.QuerySet):
         )
 
     def for_detail(self):
-        return self.for_listing().prefetch_related("sidebars", "tags")
+        return self.for_listing().prefetch_related("sidebars", "tags", "corrections")
 
     def top_per_section(self, count):
         """The `count` newest articles of each section, in one query (a window function
@@ -197,6 +215,8 @@ def article_tag_links():
 class Article(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
+        SUBBING = "subbing", "Ready for subbing"
+        READY = "ready", "Ready to publish"
         PUBLISHED = "published", "Published"
 
     headline = models.CharField(max_length=200)
@@ -263,6 +283,13 @@ class Article(models.Model):
                 name="print_page_positive",
             ),
         ]
+        # What the Writer, Sub-editor and Editor groups may do (articles/workflow.py).
+        permissions = [
+            ("edit_any_article", "Can edit other people's articles"),
+            ("mark_ready", "Can mark articles ready to publish or send them back"),
+            ("publish_article", "Can publish, schedule and unpublish articles"),
+            ("manage_revisions", "Can compare and restore article revisions"),
+        ]
 
     def __str__(self):
         return self.headline
@@ -325,3 +352,61 @@ class Sidebar(models.Model):
     def save(self, *args, **kwargs):
         self.body = sanitize_html(self.body)
         super().save(*args, **kwargs)
+
+
+class ArticleTransition(models.Model):
+    """One move of an article through the workflow: who moved it, from where to where,
+    and when. Publishing records when it goes live, which may be in the future."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(max_length=20, choices=Article.Status)
+    to_status = models.CharField(max_length=20, choices=Article.Status)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
+
+
+class Correction(models.Model):
+    """A note editors add to a published article, shown at its top with its date and
+    listed on the public corrections page."""
+
+    class Kind(models.TextChoices):
+        CORRECTION = "correction", "Correction"
+        UPDATE = "update", "Update"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="corrections")
+    kind = models.CharField(max_length=20, choices=Kind, default=Kind.CORRECTION)
+    text = models.TextField(help_text="Plain text, shown to readers as it is typed.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["-created_at"], name="correction_newest_idx")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} to {self.article}"
+
+
+class SlugRedirect(models.Model):
+    """An address an article had before its slug changed; it answers with a 301."""
+
+    old_slug = models.SlugField(max_length=200, unique=True)
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="old_slugs")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.old_slug} → {self.article.slug}"
+
+
+# Every saved version of an article keeps its byline and sidebars with it.
+reversion.register(Article, follow=["sidebars", "articleauthor_set"])
+reversion.register(Sidebar)
+reversion.register(ArticleAuthor)

@@ -1,0 +1,249 @@
+"""Every role against every workflow move and admin page, including direct POSTs to
+URLs the role's screens do not offer."""
+
+import pytest
+from django.contrib.auth.models import User
+from django.urls import reverse
+
+from articles.models import Article, ArticleTransition, Correction
+from tests.articles.roles import ROLES, change_form_data, change_url, client_for, make_user
+from tests.factories import ArticleFactory, IssueFactory, PhotoFactory, SectionFactory
+
+pytestmark = pytest.mark.django_db
+
+Status = Article.Status
+
+# move: (status the article is in, status it should reach, roles allowed to make it)
+MOVES = {
+    "submit": (Status.DRAFT, Status.SUBBING, {"writer", "sub-editor", "editor", "superuser"}),
+    "mark_ready": (Status.SUBBING, Status.READY, {"sub-editor", "editor", "superuser"}),
+    "send_back": (Status.READY, Status.DRAFT, {"sub-editor", "editor", "superuser"}),
+    "publish": (Status.READY, Status.PUBLISHED, {"editor", "superuser"}),
+    "unpublish": (Status.PUBLISHED, Status.DRAFT, {"editor", "superuser"}),
+}
+MATRIX = [(role, move) for role in ROLES for move in MOVES]
+
+
+def article_in(status, *, created_by=None):
+    return ArticleFactory(
+        status=status,
+        published_at=None if status != Status.PUBLISHED else None or _an_hour_ago(),
+        created_by=created_by,
+    )
+
+
+def _an_hour_ago():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    return timezone.now() - timedelta(hours=1)
+
+
+@pytest.mark.parametrize(("role", "move"), MATRIX)
+def test_every_role_against_every_move_posted_to_its_button_url(role, move):
+    user = make_user(role)
+    source, target, allowed = MOVES[move]
+    # Writers' own article, so that only the move itself decides.
+    article = article_in(source, created_by=user)
+    url = reverse("admin:articles_article_move", args=[article.pk, move])
+
+    response = client_for(user).post(url)
+
+    article.refresh_from_db()
+    if role in allowed:
+        assert response.status_code == 302
+        assert article.status == target
+        transition = ArticleTransition.objects.get(article=article)
+        assert (transition.by, transition.from_status, transition.to_status) == (
+            user,
+            source,
+            target,
+        )
+    else:
+        assert response.status_code in (403, 404)
+        assert article.status == source
+        assert not ArticleTransition.objects.exists()
+
+
+@pytest.mark.parametrize(("role", "move"), MATRIX)
+def test_every_role_against_every_move_posted_as_a_change_list_action(role, move):
+    user = make_user(role)
+    source, target, allowed = MOVES[move]
+    article = article_in(source, created_by=user)
+
+    response = client_for(user).post(
+        reverse("admin:articles_article_changelist"),
+        {"action": f"{move}_selected", "_selected_action": [article.pk]},
+    )
+
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert article.status == (target if role in allowed else source)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_actions_offered_are_those_the_role_may_take(role):
+    user = make_user(role)
+    ArticleFactory(created_by=user)
+    response = client_for(user).get(reverse("admin:articles_article_changelist"))
+    offered = {name for name, _ in response.context["action_form"].fields["action"].choices}
+    expected = {f"{m}_selected" for m, (_, _, allowed) in MOVES.items() if role in allowed}
+    assert expected <= offered
+    assert not {f"{m}_selected" for m in MOVES} - expected & offered
+
+
+def test_writer_sees_and_edits_only_their_own_drafts():
+    writer = make_user("writer")
+    colleague = make_user("writer", "colleague")
+    own = ArticleFactory(status=Status.DRAFT, published_at=None, created_by=writer)
+    theirs = ArticleFactory(status=Status.DRAFT, published_at=None, created_by=colleague)
+    client = client_for(writer)
+
+    listing = client.get(reverse("admin:articles_article_changelist"))
+    assert list(listing.context["cl"].result_list) == [own]
+
+    # Someone else's article does not exist as far as the writer is concerned.
+    assert client.get(change_url(theirs)).status_code == 302
+    response = client.post(change_url(theirs), change_form_data(theirs, headline="Mine now"))
+    theirs.refresh_from_db()
+    assert theirs.headline != "Mine now"
+    response = client.post(reverse("admin:articles_article_move", args=[theirs.pk, "submit"]))
+    assert response.status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.status == Status.DRAFT
+
+    response = client.post(change_url(own), change_form_data(own, headline="Better headline"))
+    assert response.status_code == 302
+    own.refresh_from_db()
+    assert own.headline == "Better headline"
+
+
+def test_writer_cannot_edit_their_article_once_sent_for_subbing():
+    writer = make_user("writer")
+    article = ArticleFactory(status=Status.SUBBING, published_at=None, created_by=writer)
+    client = client_for(writer)
+    page = client.get(change_url(article))
+    assert page.status_code == 200
+    assert not page.context["has_change_permission"]
+    response = client.post(change_url(article), change_form_data(article, headline="Sneaky"))
+    assert response.status_code == 403
+    article.refresh_from_db()
+    assert article.headline != "Sneaky"
+
+
+def test_writer_cannot_publish_by_posting_the_status_or_a_time():
+    writer = make_user("writer")
+    article = ArticleFactory(status=Status.DRAFT, published_at=None, created_by=writer)
+    response = client_for(writer).post(
+        change_url(article),
+        change_form_data(
+            article, status="published", published_at_0="2020-01-01", published_at_1="10:00"
+        ),
+    )
+    assert response.status_code == 200
+    assert "status" in response.context["adminform"].form.errors
+    article.refresh_from_db()
+    assert (article.status, article.published_at) == (Status.DRAFT, None)
+
+
+def test_writer_creates_drafts_only():
+    writer = make_user("writer")
+    from tests.articles.test_admin import add_article
+
+    response = add_article(client_for(writer), section=SectionFactory().pk, status="published")
+    assert response.status_code == 200
+    assert not Article.objects.exists()
+    response = add_article(client_for(writer), section=SectionFactory().pk, status="draft")
+    assert response.status_code == 302
+    article = Article.objects.get()
+    assert (article.status, article.created_by) == (Status.DRAFT, writer)
+
+
+@pytest.mark.parametrize(("role", "allowed"), [("writer", False), ("sub-editor", True),
+                                               ("editor", True), ("superuser", True)])  # fmt: skip
+def test_who_may_edit_someone_elses_article(role, allowed):
+    article = ArticleFactory(status=Status.SUBBING, published_at=None)
+    response = client_for(make_user(role)).post(
+        change_url(article), change_form_data(article, headline="Subbed headline")
+    )
+    article.refresh_from_db()
+    assert (article.headline == "Subbed headline") is allowed
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize(("role", "allowed"), [("writer", False), ("sub-editor", False),
+                                               ("editor", True), ("superuser", True)])  # fmt: skip
+def test_who_may_add_a_correction(role, allowed):
+    user = make_user(role)
+    article = ArticleFactory(created_by=user)
+    data = change_form_data(
+        article,
+        **{
+            "corrections-TOTAL_FORMS": "1",
+            "corrections-0-kind": "correction",
+            "corrections-0-text": "We misnamed the union.",
+            "corrections-0-created_at_0": "2026-01-05",
+            "corrections-0-created_at_1": "12:00:00",
+        },
+    )
+    client_for(user).post(change_url(article), data)
+    assert Correction.objects.exists() is allowed
+
+
+@pytest.mark.parametrize(("role", "allowed"), [("writer", False), ("sub-editor", False),
+                                               ("editor", True), ("superuser", True)])  # fmt: skip
+def test_who_may_delete_an_article(role, allowed):
+    user = make_user(role)
+    article = ArticleFactory(created_by=user, status=Status.DRAFT, published_at=None)
+    client_for(user).post(
+        reverse("admin:articles_article_delete", args=[article.pk]), {"post": "yes"}
+    )
+    assert Article.objects.filter(pk=article.pk).exists() is not allowed
+
+
+@pytest.mark.parametrize(("role", "allowed"), [("writer", False), ("sub-editor", False),
+                                               ("editor", True), ("superuser", True)])  # fmt: skip
+def test_who_may_publish_an_issue(role, allowed):
+    issue = IssueFactory(status="draft")
+    ArticleFactory(issue=issue, status=Status.READY, published_at=None)
+    response = client_for(make_user(role)).post(
+        reverse("admin:issues_issue_changelist"),
+        {"action": "publish_selected_issues", "_selected_action": [issue.pk]},
+    )
+    assert response.status_code in (302, 403)
+    assert Article.objects.published().exists() is allowed
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(
+    "url_name",
+    [
+        "admin:articles_article_changelist",
+        "admin:articles_photo_changelist",
+        "admin:issues_issue_changelist",
+    ],
+)
+def test_admin_lists_take_a_bounded_number_of_queries_for_every_role(
+    role, url_name, django_assert_max_num_queries
+):
+    user = make_user(role)
+    issue = IssueFactory()
+    for n in range(15):
+        ArticleFactory(issue=issue, print_page=n + 1, lead_photo=PhotoFactory(), created_by=user)
+    client = client_for(user)
+    with django_assert_max_num_queries(14):
+        response = client.get(reverse(url_name))
+    assert response.status_code in (200, 403)
+
+
+def test_groups_exist_with_their_permissions():
+    from django.contrib.auth.models import Group
+
+    perms = {
+        group.name: {p.codename for p in group.permissions.all()} for group in Group.objects.all()
+    }
+    assert "publish_article" not in perms["Writer"] | perms["Sub-editor"]
+    assert "mark_ready" in perms["Sub-editor"] and "mark_ready" not in perms["Writer"]
+    assert {"publish_article", "manage_revisions", "add_correction"} <= perms["Editor"]
+    assert User.objects.count() == 0

@@ -33,7 +33,14 @@ def send_confirmation(subscriber_id: int):
         subscriptions__subscriber=subscriber,
         subscriptions__status__in=[Subscription.Status.PENDING, Subscription.Status.ACTIVE],
     ).distinct()
-    confirmation_message(subscriber, list(newsletters)).send()
+    try:
+        confirmation_message(subscriber, list(newsletters)).send()
+    except Exception:
+        # Not sent: let the reader ask again today instead of waiting out the daily limit.
+        Subscriber.objects.filter(
+            pk=subscriber.pk, confirmation_sent_at=subscriber.confirmation_sent_at
+        ).update(confirmation_sent_at=None)
+        raise
 
 
 def start_sending(edition_id: int) -> None:

@@ -202,3 +202,15 @@ def test_every_article_page_carries_the_signup_form_without_a_csrf_token(client,
     assert f'name="source" value="{article.get_absolute_url()}"' in html
     assert "csrfmiddlewaretoken" not in html
     assert "csrftoken" not in response.cookies
+
+
+def test_a_confirmation_the_mail_server_refused_can_be_asked_for_again(
+    sign_up, smtp_server, settings
+):
+    smtp_server.replies = {"reader@example.org": "451 4.3.0 Try again later"}
+    assert sign_up("reader@example.org").status_code == 302
+    assert Subscriber.objects.get().confirmation_sent_at is None
+    assert not smtp_server.messages
+
+    sign_up("reader@example.org")
+    assert len(smtp_server.to("reader@example.org")) == 1

@@ -229,3 +229,13 @@ PDF_RENDER_TIME_LIMIT = env.int("PDF_RENDER_TIME_LIMIT", default=120)
 # --- articles: editorial workflow ---
 # django-reversion keeps every saved version of an article (with its sidebars).
 INSTALLED_APPS += ["reversion"]
+
+# --- pagecache: cache headers and the page cache for readers' pages ---
+INSTALLED_APPS.append("pagecache")
+# First, so that a cached page is served before any other middleware runs.
+MIDDLEWARE.insert(0, "pagecache.middleware.PageCacheMiddleware")
+# Browsers keep a public page this many seconds; shared caches (a CDN) this many.
+CACHE_MAX_AGE = env.int("CACHE_MAX_AGE", default=60)
+CACHE_S_MAXAGE = env.int("CACHE_S_MAXAGE", default=300)
+# How long a rendered page stays in the page cache unless purged first; 0 turns it off.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)

@@ -1,0 +1,214 @@
+"""Cache headers, conditional GET and the page cache with its precise purges."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.test import RequestFactory
+from django.urls import reverse
+from django.utils import timezone
+
+from articles.models import Article
+from pagecache.articles import seconds_until_next_scheduled_article
+from pagecache.middleware import is_public_response
+from tests.factories import ArticleFactory, AuthorFactory, IssueFactory, SectionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def site():
+    news = SectionFactory(name="News", slug="news")
+    culture = SectionFactory(name="Culture", slug="culture")
+    writer = AuthorFactory(name="Ann Writer", slug="ann-writer")
+    issue = IssueFactory(number=2800)
+    story = ArticleFactory(
+        headline="Dock strike", section=news, tags=["docks"], authors=[writer], issue=issue
+    )
+    review = ArticleFactory(headline="Film review", section=culture, tags=["cinema"])
+    return {"story": story, "review": review, "news": news, "culture": culture}
+
+
+def main_of(html: bytes) -> bytes:
+    """The page's <main>, without the Latest News rail that every page has."""
+    return html[html.index(b"<main") : html.index(b"</main>")]
+
+
+def was_rendered(client, url) -> bool:
+    """Whether the page was made afresh rather than served from the page cache."""
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    return len(queries) > 0
+
+
+def urls_listing(story):
+    return [
+        story.get_absolute_url(),
+        reverse("articles:front"),
+        reverse("articles:latest"),
+        reverse("articles:section", args=["news"]),
+        reverse("articles:tag", args=["docks"]),
+        reverse("articles:author", args=["ann-writer"]),
+        reverse("issues:detail", args=[2800]),
+        reverse("articles:feed-latest"),
+        reverse("articles:feed-section", args=["news"]),
+        reverse("articles:feed-tag-atom", args=["docks"]),
+        reverse("articles:feed-author", args=["ann-writer"]),
+        reverse("sitemap"),
+    ]
+
+
+def test_public_pages_are_cacheable_without_cookies_or_nonces(client, site, settings):
+    settings.CACHE_MAX_AGE, settings.CACHE_S_MAXAGE = 45, 900
+    for url in [*urls_listing(site["story"]), reverse("articles:search") + "?q=dock"]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        cache_control = {part.strip() for part in response["Cache-Control"].split(",")}
+        assert cache_control == {"public", "max-age=45", "s-maxage=900"}, url
+        assert response["ETag"].startswith('"') and response["Last-Modified"], url
+        assert not response.cookies and "Vary" not in response, url
+        assert "nonce-" not in response["Content-Security-Policy"], url
+
+
+def test_conditional_get_answers_304_on_miss_and_on_hit(client, site):
+    url = site["story"].get_absolute_url()
+    first = client.get(url)
+    for _ in range(2):  # the render that stored the page, then the stored page
+        response = client.get(url, headers={"If-None-Match": first["ETag"]})
+        assert response.status_code == 304 and response.content == b""
+        assert response["ETag"] == first["ETag"]
+    since = client.get(url, headers={"If-Modified-Since": first["Last-Modified"]})
+    assert since.status_code == 304
+    other = client.get(url, headers={"If-None-Match": '"something-else"'})
+    assert other.status_code == 200 and other.content == first.content
+
+
+def test_a_cached_page_is_served_without_queries(client, site, django_assert_num_queries):
+    url = reverse("articles:section", args=["news"])
+    first = client.get(url)
+    with django_assert_num_queries(0):
+        again = client.get(url)
+    assert again.content == first.content and again["ETag"] == first["ETag"]
+
+
+def test_editing_an_article_updates_every_page_listing_it_and_nothing_else(
+    client, site, django_assert_num_queries
+):
+    story = site["story"]
+    listing = urls_listing(story)
+    unrelated = [
+        site["review"].get_absolute_url(),
+        reverse("articles:section", args=["culture"]),
+        reverse("articles:tag", args=["cinema"]),
+        reverse("articles:feed-section", args=["culture"]),
+        reverse("issues:archive"),
+    ]
+    before = {url: client.get(url).content for url in listing + unrelated}
+
+    story.headline = "Dock strike wins"
+    story.save()
+
+    for url in listing:
+        assert was_rendered(client, url), url
+    for url in listing[:-1]:  # the sitemap shows no headlines
+        assert client.get(url).content != before[url], url
+    assert b"Dock strike wins" in client.get(reverse("articles:front")).content
+    with django_assert_num_queries(0):
+        for url in unrelated:
+            assert client.get(url).content == before[url], url
+
+
+def test_publishing_a_draft_shows_it_on_its_lists(client, site):
+    draft = ArticleFactory(
+        headline="Embargoed scoop", status=Article.Status.DRAFT, published_at=None,
+        section=site["news"], tags=["docks"],
+    )  # fmt: skip
+    section_url = reverse("articles:section", args=["news"])
+    assert b"Embargoed scoop" not in client.get(section_url).content
+    assert client.get(draft.get_absolute_url()).status_code == 404
+
+    draft.status = Article.Status.PUBLISHED
+    draft.save()
+
+    for url in (section_url, reverse("articles:front"), reverse("articles:tag", args=["docks"])):
+        assert b"Embargoed scoop" in client.get(url).content, url
+    assert client.get(draft.get_absolute_url()).status_code == 200
+
+
+def test_unpublishing_removes_it_from_its_lists(client, site):
+    story = site["story"]
+    section_url = reverse("articles:section", args=["news"])
+    assert b"Dock strike" in client.get(section_url).content
+    story.status = Article.Status.DRAFT
+    story.save()
+    assert b"Dock strike" not in client.get(section_url).content  # nor in Latest News
+    assert client.get(story.get_absolute_url()).status_code == 404
+
+
+def test_moving_an_article_purges_its_old_and_new_section_and_tags(client, site):
+    story = site["story"]
+    news_url = reverse("articles:section", args=["news"])
+    culture_url = reverse("articles:section", args=["culture"])
+    docks_url = reverse("articles:tag", args=["docks"])
+    assert b"Dock strike" in client.get(news_url).content
+    client.get(culture_url)
+    client.get(docks_url)
+
+    story.section = site["culture"]
+    story.save()
+    story.tags.set(["ports"])
+
+    assert b"Dock strike" not in main_of(client.get(news_url).content)
+    assert b"Dock strike" in main_of(client.get(culture_url).content)
+    assert client.get(docks_url).status_code == 404
+    assert b"Dock strike" in client.get(reverse("articles:tag", args=["ports"])).content
+
+
+def test_a_new_byline_purges_the_authors_page(client, site):
+    story = site["story"]
+    other = AuthorFactory(name="Bo Reporter", slug="bo-reporter")
+    assert client.get(other.get_absolute_url()).status_code == 404
+    story.articleauthor_set.create(author=other, position=1)
+    assert b"Dock strike" in client.get(other.get_absolute_url()).content
+    assert b"Bo Reporter" in client.get(story.get_absolute_url()).content
+
+
+def test_saving_a_draft_purges_nothing(client, site, django_assert_num_queries):
+    draft = ArticleFactory(status=Article.Status.DRAFT, published_at=None, section=site["news"])
+    url = reverse("articles:section", args=["news"])
+    client.get(url)
+    draft.headline = "Still a draft"
+    draft.save()
+    with django_assert_num_queries(0):
+        client.get(url)
+
+
+def test_signed_in_staff_bypass_the_page_cache(client, site):
+    url = site["story"].get_absolute_url()
+    client.get(url)
+    staff = get_user_model().objects.create_user("ed", password="pw-editor-123", is_staff=True)
+    client.force_login(staff)
+    response = client.get(url)
+    assert "Cache-Control" not in response
+
+
+def test_pages_are_kept_no_longer_than_until_the_next_scheduled_article(settings):
+    settings.PAGE_CACHE_SECONDS = 600
+    assert seconds_until_next_scheduled_article() == 600
+    ArticleFactory(published_at=timezone.now() + timedelta(minutes=5))
+    assert 290 <= seconds_until_next_scheduled_article() <= 300
+
+
+def test_a_page_that_used_a_csp_nonce_is_never_stored(client, site):
+    request = RequestFactory().get("/")
+    request.resolver_match = client.get("/").resolver_match
+    response = client.get(reverse("articles:front"))
+    response.headers.pop("Cache-Control")
+    from django.utils.csp import LazyNonce
+
+    request._csp_nonce = LazyNonce()
+    assert is_public_response(request, response)
+    str(request._csp_nonce)  # a template used it
+    assert not is_public_response(request, response)

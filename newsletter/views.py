@@ -3,6 +3,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.generic import DetailView, ListView
@@ -96,6 +97,7 @@ def _subscriber_for_confirmation(token):
 
 # A GET only shows the button: mail scanners open every link in a message, and that
 # must not confirm anything. The POST from the button confirms (and is CSRF-checked).
+@never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def confirm(request, token):
     subscriber = _subscriber_for_confirmation(token)
@@ -118,6 +120,7 @@ def confirm(request, token):
 # which have no cookie or form token. The signed token in the URL is the authentication,
 # and the worst a forged request can do is unsubscribe the person the link was made for.
 @csrf_exempt
+@never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def unsubscribe(request, token):
     ids = read_unsubscribe_token(token)
@@ -138,6 +141,7 @@ def unsubscribe(request, token):
     return render(request, "newsletter/unsubscribe.html", context)
 
 
+@never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def preferences(request, token):
     subscriber_pk = read_preferences_token(token)

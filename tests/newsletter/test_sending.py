@@ -248,3 +248,19 @@ def test_the_prebuilt_message_matches_the_one_django_builds(daily):
             == django.get_body(preferencelist=(kind,)).get_content()
         )
     assert "reader@example.org" not in rendered.text
+
+
+def test_a_non_smtp_mailer_gets_ordinary_django_messages(make_subscriber, edition, send, settings):
+    from django.core import mail
+
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    mail.outbox = []
+    make_subscriber("reader@example.org")
+
+    send(edition)
+
+    [message] = mail.outbox
+    assert message.to == ["reader@example.org"]
+    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    delivery = Delivery.objects.get()
+    assert (delivery.status, delivery.message_id) == ("sent", message.extra_headers["Message-ID"])

@@ -226,7 +226,8 @@ def conflict_message(article, *, loaded_at: str):
     versions = list(Version.objects.get_for_object(article).select_related("revision__user"))
     latest = versions[0] if versions else None
     loaded = datetime.fromisoformat(loaded_at)
-    base = next((v for v in versions if v.revision.date_created <= loaded), None)
+    # The version the person opened: the newest one saved no later than their copy.
+    base = next((v for v in versions[:50] if v.field_dict["updated_at"] <= loaded), None)
     who = (latest and latest.revision.user and latest.revision.user.get_username()) or "Someone"
     if latest and base and base != latest:
         url = reverse("admin:articles_article_compare", args=[article.pk])

@@ -5,6 +5,9 @@ import difflib
 import html
 import re
 
+from django.utils import timezone
+from django.utils.formats import date_format
+
 from articles.models import Article, ArticleAuthor, Author, Photo, Section, Sidebar
 
 BLOCK_END = re.compile(r"</(p|h[1-6]|li|blockquote)>|<br\s*/?>|<hr\s*/?>", re.IGNORECASE)
@@ -45,12 +48,14 @@ def readable_fields(version) -> dict[str, list[str]]:
     """What a version says, field by field, as lines of text a person can compare."""
     data = version.field_dict
     values = dict(data)
-    values["section"] = _names(Section, data.get("section"))
-    values["lead_photo"] = _names(Photo, data.get("lead_photo"))
+    values["section"] = _names(Section, data.get("section_id"))
+    values["lead_photo"] = _names(Photo, data.get("lead_photo_id"))
+    if data.get("published_at"):
+        values["published_at"] = date_format(timezone.localtime(data["published_at"]), "j F Y, H:i")
     values["status"] = Article.Status(data["status"]).label if data.get("status") else None
     from issues.models import Issue
 
-    values["issue"] = _names(Issue, data.get("issue"))
+    values["issue"] = _names(Issue, data.get("issue_id"))
     lines = {name: text_lines(values.get(name)) for name, _ in FIELDS}
 
     related = version.revision.version_set.select_related("content_type")
@@ -58,9 +63,9 @@ def readable_fields(version) -> dict[str, list[str]]:
     for other in related:
         model = other.content_type.model_class()
         fields = other.field_dict
-        if model is ArticleAuthor and fields.get("article") == version.object.pk:
-            byline.append((fields["position"], _names(Author, fields["author"])))
-        elif model is Sidebar and fields.get("article") == version.object.pk:
+        if model is ArticleAuthor and fields.get("article_id") == version.object.pk:
+            byline.append((fields["position"], _names(Author, fields["author_id"])))
+        elif model is Sidebar and fields.get("article_id") == version.object.pk:
             sidebars.append((fields["position"], fields["heading"], fields["body"]))
     lines["byline"] = [name for _, name in sorted(byline)]
     lines["sidebars"] = [

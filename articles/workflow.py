@@ -12,7 +12,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from articles.models import Article, ArticleTransition, SlugRedirect
+from articles.models import (
+    Article,
+    ArticleAuthor,
+    ArticleTransition,
+    Author,
+    Sidebar,
+    SlugRedirect,
+)
 
 Status = Article.Status
 
@@ -143,25 +150,24 @@ def remember_old_slug(article: Article, old_slug: str) -> None:
 def restore_revision(article: Article, version, *, by) -> None:
     """Put back the words, photo, byline and sidebars of an earlier version. Its status,
     publication time and slug stay as they are now: those move only through the workflow."""
-    from articles.models import ArticleAuthor, Sidebar
-
     fields = version.field_dict
     for name in ("headline", "standfirst", "body", "print_page"):
         setattr(article, name, fields[name])
-    for name in ("section", "lead_photo", "issue"):
-        setattr(article, f"{name}_id", fields[name])
-    related = list(version.revision.version_set.all())
+    for name in ("section_id", "lead_photo_id", "issue_id"):
+        setattr(article, name, fields[name])
+    related = list(version.revision.version_set.select_related("content_type"))
     with transaction.atomic(), reversion.create_revision(manage_manually=True):
         article.save()
         article.sidebars.all().delete()
         ArticleAuthor.objects.filter(article=article).delete()
         for other in related:
             model = other.content_type.model_class()
-            if model in (Sidebar, ArticleAuthor) and other.field_dict["article"] == article.pk:
-                data = {k: v for k, v in other.field_dict.items() if k not in ("id", "article")}
-                model.objects.create(article=article, **{
-                    (f"{k}_id" if k == "author" else k): v for k, v in data.items()
-                })  # fmt: skip
+            data = other.field_dict
+            if model not in (Sidebar, ArticleAuthor) or data["article_id"] != article.pk:
+                continue
+            if model is ArticleAuthor and not Author.objects.filter(pk=data["author_id"]).exists():
+                continue
+            model.objects.create(**{k: v for k, v in data.items() if k != "id"})
         reversion.set_user(by)
         label = date_format(timezone.localtime(version.revision.date_created), "j F Y, H:i")
         reversion.set_comment(f"Restored the version of {label}")

@@ -66,5 +66,11 @@ test: lint check-migrations test-sqlite test-postgres
 bench-pdf: install-dev
 	SECRET_KEY=$${SECRET_KEY:-bench-only} $(MANAGE) bench_pdf
 
+# One edition to 20,000 and then 100,000 subscribers through the real worker into a local
+# SMTP sink: messages per second and the worker's peak memory. BENCH_DATABASE_URL=postgres://…
+# runs it on PostgreSQL.
+bench-newsletter: install-dev
+	$(PYTHON) -m newsletter.loadtest --subscribers 20000 100000
+
 clean:
 	rm -rf .venv var/static .pytest_cache .ruff_cache

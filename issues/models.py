@@ -44,8 +44,7 @@ class Issue(models.Model):
     @property
     def is_published(self):
         return (
-            self.status == self.Status.PUBLISHED
-            and self.publication_date <= timezone.localdate()
+            self.status == self.Status.PUBLISHED and self.publication_date <= timezone.localdate()
         )
 
 

@@ -12,7 +12,7 @@ import logging
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 
@@ -313,3 +313,47 @@ def _discard_older_pdfs(pdf: PrintPdf) -> None:
         if old.file:
             old.file.delete(save=False)
         old.delete()
+
+
+# --- The issue builder: publishing an issue and its ready articles -----------------
+
+
+@dataclass
+class IssuePublication:
+    at: datetime
+    published: list = field(default_factory=list)
+    not_ready: list = field(default_factory=list)  # (article, why) pairs
+
+
+def issue_publication_time(issue: Issue):
+    """When an issue's articles go live: the start of its publication day, local time."""
+    return timezone.make_aware(datetime.combine(issue.publication_date, datetime.min.time()))
+
+
+def publish_issue(issue: Issue, *, at=None, by=None) -> IssuePublication:
+    """Publish the issue and every article in it that is ready to publish, all at the
+    issue's publication time (a future one schedules them), in one transaction. Articles
+    not ready are listed with the reason and left as they are; published ones stay put."""
+    from articles import workflow
+
+    result = IssuePublication(at=at or issue_publication_time(issue))
+    with transaction.atomic():
+        articles = (
+            Article.objects.select_for_update()
+            .filter(issue=issue)
+            .exclude(status=Article.Status.PUBLISHED)
+            .order_by(F("print_page").asc(nulls_last=True), "id")
+        )
+        for article in articles:
+            if article.status != Article.Status.READY:
+                result.not_ready.append((article, article.get_status_display()))
+                continue
+            try:
+                workflow.move_article(article, "publish", by=by, at=result.at)
+            except workflow.TransitionRefused as refusal:
+                result.not_ready.append((article, str(refusal)))
+            else:
+                result.published.append(article)
+        issue.status = Issue.Status.PUBLISHED
+        issue.save(update_fields=["status"])
+    return result

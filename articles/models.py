@@ -1,9 +1,12 @@
+import operator
+from functools import reduce
+
 import reversion
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db import models
+from django.db import connections, models
 from django.db.models import Q
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -166,19 +169,28 @@ class ArticleQuerySet(models.QuerySet):
         return self.for_listing().prefetch_related("sidebars", "tags", "corrections")
 
     def top_per_section(self, count):
-        """The `count` newest articles of each section, in one query (a window function
-        rather than a query per section)."""
-        rank = models.Window(
-            RowNumber(),
-            partition_by=[models.F("section")],
-            order_by=[models.F("published_at").desc(), models.F("id").desc()],
-        )
-        return self.annotate(section_rank=rank).filter(section_rank__lte=count)
+        """The `count` newest articles of each section, in one query: a short index range
+        per section joined by UNION ALL, so the work does not grow with the archive (a
+        window function over every article did)."""
+        newest = [
+            self.in_section(pk).newest_first().values("pk")[:count]
+            for pk in Section.objects.values_list("pk", flat=True)
+        ]
+        return self.filter(pk_in_any(newest, using=self.db)) if newest else self.none()
 
-    def related_to(self, article):
+    def related_to(self, article, *, candidates=20):
         """Other articles sharing the article's tags or section, those sharing the most
-        tags first. Reads the article's tags from its prefetch cache when it has one."""
+        tags first. Only the newest `candidates` of each tag and of the section compete, so
+        the work does not grow with the archive. Reads the article's tags from its
+        prefetch cache when it has one."""
         tag_ids = [tag.pk for tag in article.tags.all()]
+        others = self.exclude(pk=article.pk).newest_first().values("pk")
+        pools = [others.filter(section=article.section_id)[:candidates]] + [
+            others.filter(pk__in=article_tag_links().filter(tag=tag).values("object_id"))[
+                :candidates
+            ]
+            for tag in tag_ids
+        ]
         shared_tags = (
             article_tag_links()
             .filter(object_id=models.OuterRef("pk"), tag__in=tag_ids)
@@ -187,9 +199,8 @@ class ArticleQuerySet(models.QuerySet):
             .values("count")
         )
         return (
-            self.exclude(pk=article.pk)
+            self.filter(pk_in_any(pools, using=self.db))
             .annotate(shared_tags=Coalesce(models.Subquery(shared_tags), 0))
-            .filter(Q(section=article.section_id) | Q(shared_tags__gt=0))
             .order_by("-shared_tags", "-published_at", "-id")
         )
 
@@ -201,6 +212,15 @@ class ArticleQuerySet(models.QuerySet):
 
     def credited_authors(self):
         return Author.objects.filter(pk__in=self.values("authors"))
+
+
+def pk_in_any(querysets, *, using) -> Q:
+    """Rows whose pk one of the (sliced, ordered) `values("pk")` querysets returns: one
+    UNION ALL subquery where the database allows LIMIT inside a compound statement
+    (PostgreSQL), otherwise one IN per queryset (SQLite)."""
+    if connections[using].features.supports_slicing_ordering_in_compound:
+        return Q(pk__in=querysets[0].union(*querysets[1:], all=True))
+    return reduce(operator.or_, (Q(pk__in=queryset) for queryset in querysets))
 
 
 def article_tag_links():

@@ -4,8 +4,9 @@ from itertools import groupby
 from urllib.parse import urljoin
 
 from django.conf import settings
-from django.http import Http404
+from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.safestring import mark_safe
@@ -13,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView, TemplateView
 from taggit.models import Tag
 
-from articles.models import Article, Author, Section
+from articles.models import Article, Author, Correction, Section, SlugRedirect
 
 TOP_STORIES_PER_SECTION = 3
 RELATED_ARTICLES_COUNT = 4
@@ -154,6 +155,14 @@ class ArticleDetailView(DetailView):
     def get_queryset(self):
         return Article.objects.published().for_detail()
 
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except Http404:
+            if "slug" not in kwargs:
+                raise
+            return moved_or_gone(request, kwargs["slug"])
+
     def get_context_data(self, **kwargs):
         article = self.object
         canonical_url = absolute_url(article.get_absolute_url())
@@ -180,6 +189,20 @@ class ArticleDetailView(DetailView):
             ),
             **kwargs,
         )
+
+
+def moved_or_gone(request, slug):
+    """An address readers once had: a 301 to where the article lives now, or 410 Gone
+    once it has been unpublished. Addresses that never worked stay 404."""
+    redirect_to = SlugRedirect.objects.filter(old_slug=slug).select_related("article").first()
+    article = redirect_to.article if redirect_to else Article.objects.filter(slug=slug).first()
+    if article is None:
+        raise Http404
+    if article.is_published and redirect_to:
+        return HttpResponsePermanentRedirect(article.get_absolute_url())
+    if article.transitions.filter(from_status=Article.Status.PUBLISHED).exists():
+        return TemplateResponse(request, "articles/article_gone.html", status=410)
+    raise Http404
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -236,3 +259,20 @@ def news_article_json_ld(article, *, issue, canonical_url, image_url):
             data["printPage"] = str(article.print_page)
     # Escaped like django.utils.html.json_script, which only makes type="application/json".
     return mark_safe(json.dumps(data).translate(_SCRIPT_ESCAPES))  # noqa: S308
+
+
+class CorrectionListView(ListView):
+    """Every correction and update to a published article, newest first."""
+
+    template_name = "articles/corrections.html"
+    context_object_name = "corrections"
+
+    def get_paginate_by(self, queryset):
+        return settings.PAGE_SIZE
+
+    def get_queryset(self):
+        return (
+            Correction.objects.filter(article__in=Article.objects.published())
+            .select_related("article")
+            .order_by("-created_at", "-id")
+        )

@@ -17,7 +17,7 @@ from django.contrib.postgres.search import (
     SearchVectorField,
 )
 from django.db import connection, models
-from django.db.models.functions import Coalesce, Concat
+from django.db.models.functions import Coalesce, Concat, Extract, Now
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import mark_safe
 from django.utils.timezone import make_aware
@@ -25,11 +25,13 @@ from django.views.generic import ListView
 from taggit.models import Tag
 
 from articles.models import Article, Section
+from articles.pagination import CappedPaginator
 
 SEARCH_CONFIG = "english"
-# Results beyond this many pages are not offered: nobody reads them, and a deep OFFSET
-# makes the database walk every row before them. Narrow the search instead.
-MAX_RESULT_PAGES = 50
+# Only the newest this many matches are ranked: the cost of a search for a common word
+# then stays bounded however large the archive grows. Older stories are found by
+# narrowing the search (a date range, a section).
+MAX_RANKED_MATCHES = 1000
 MAX_QUERY_LENGTH = 200
 # Relevance is divided by (1 + age in days / this): a story this many days old needs to
 # be twice as relevant as today's to rank level with it.
@@ -82,21 +84,30 @@ def search_articles(articles, text: str):
     return _fallback_search(articles, text)
 
 
+class ArticleSearchVector(models.Expression):
+    """The `search_vector` column, which exists only on PostgreSQL (added by a migration,
+    not a model field, so that the model is the same on every database). Named through
+    the query's own alias, so that it also works inside a subquery."""
+
+    output_field = SearchVectorField()
+
+    def as_sql(self, compiler, connection):
+        alias = compiler.query.get_initial_alias()
+        return f"{connection.ops.quote_name(alias)}.search_vector", []
+
+
 def _postgres_search(articles, text):
     query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
-    # The column exists only on PostgreSQL (added by a migration, not a model field), so
-    # the model stays the same on every database.
-    vector = models.expressions.RawSQL(
-        "articles_article.search_vector", [], output_field=SearchVectorField()
-    )
-    age_days = models.expressions.RawSQL(
-        "extract(epoch from (now() - articles_article.published_at)) / 86400",
-        [],
-        output_field=models.FloatField(),
-    )
-    return (
-        articles.alias(search_vector=vector)
+    matches = (
+        articles.alias(search_vector=ArticleSearchVector())
         .filter(search_vector=query)
+        .newest_first()
+        .values("pk")[:MAX_RANKED_MATCHES]
+    )
+    age_days = Extract(Now() - models.F("published_at"), "epoch") / 86400.0
+    return (
+        articles.filter(pk__in=matches)
+        .alias(search_vector=ArticleSearchVector())
         .annotate(
             relevance=models.ExpressionWrapper(
                 SearchRank(models.F("search_vector"), query)
@@ -158,6 +169,7 @@ def _mark_words(text, query):
 class SearchView(ListView):
     template_name = "articles/search.html"
     context_object_name = "results"
+    paginator_class = CappedPaginator
 
     def get_paginate_by(self, queryset):
         return settings.PAGE_SIZE
@@ -183,9 +195,7 @@ class SearchView(ListView):
         return search_articles(articles.for_listing(), data["q"].strip())
 
     def paginate_queryset(self, queryset, page_size):
-        # Counting stops where the offered pages end (see MAX_RESULT_PAGES).
-        capped = queryset[: page_size * MAX_RESULT_PAGES] if self.form.has_query else queryset
-        paginator, page, results, is_paginated = super().paginate_queryset(capped, page_size)
+        paginator, page, results, is_paginated = super().paginate_queryset(queryset, page_size)
         text = self.form.cleaned_data["q"] if self.form.has_query else ""
         for article in results:
             article.snippet_html = render_snippet(article.snippet, text)

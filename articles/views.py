@@ -40,6 +40,7 @@ class ArticleListView(ListView):
 
     template_name = "articles/article_list.html"
     context_object_name = "articles"
+    paginator_class = CappedPaginator
     heading = "Latest news"
     feed_url_names = ("articles:feed-latest", "articles:feed-latest-atom")
 

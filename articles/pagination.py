@@ -1,0 +1,15 @@
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
+
+# Lists offer this many pages at most. Deeper pages would make the database walk past
+# every row before them (OFFSET); the archive beyond is reached by search and its dates.
+MAX_PAGES = 50
+
+
+class CappedPaginator(Paginator):
+    """A paginator that counts no further than the pages it offers: COUNT over a LIMITed
+    subquery, which stays fast however long the archive grows."""
+
+    @cached_property
+    def count(self):
+        return self.object_list[: self.per_page * MAX_PAGES].count()

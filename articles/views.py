@@ -15,6 +15,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from taggit.models import Tag
 
 from articles.models import Article, Author, Correction, Section, SlugRedirect
+from articles.pagination import CappedPaginator
 
 TOP_STORIES_PER_SECTION = 3
 RELATED_ARTICLES_COUNT = 4

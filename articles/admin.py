@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Count
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -20,10 +21,11 @@ from django_prose_editor.fields import ProseEditorFormField
 from django_prose_editor.widgets import AdminProseEditorWidget
 from js_asset import InlineStyle, Media
 from reversion.models import Version
+from taggit.models import TaggedItem
 
 from articles import revisions, workflow
 from articles.html import sanitize_html
-from articles.images import PhotoImageField
+from articles.images import ACCEPTED_NAMES, PhotoImageField
 from articles.models import Article, ArticleAuthor, Author, Correction, Photo, Section, Sidebar
 from articles.tasks import make_photo_renditions
 
@@ -60,12 +62,12 @@ def rich_text_field(*, required: bool) -> ProseEditorFormField:
 
 class PhotoAdminForm(forms.ModelForm):
     image = PhotoImageField(
-        help_text="A JPEG, PNG, GIF or WebP. Smaller copies for the site are made from it."
+        help_text=f"A {ACCEPTED_NAMES} picture. Smaller copies for the site are made from it."
     )
 
     class Meta:
         model = Photo
-        fields = ["image", "alt_text", "caption", "credit"]
+        fields = ["image", "alt_text", "caption", "credit", "tags"]
         error_messages = {
             "alt_text": {
                 "required": "Describe what the picture shows: it is what a screen reader "
@@ -79,12 +81,44 @@ class PhotoAdminForm(forms.ModelForm):
 
 @admin.register(Photo)
 class PhotoAdmin(admin.ModelAdmin):
+    """The photo library: find a picture by caption, credit, alt text or tag, and reuse it."""
+
     form = PhotoAdminForm
-    list_display = ["thumbnail", "alt_text", "caption", "credit", "created_at"]
+    list_display = ["thumbnail", "alt_text", "caption", "credit", "tag_list", "used_in",
+                    "created_at"]  # fmt: skip
     list_display_links = ["thumbnail", "alt_text"]
     search_fields = ["alt_text", "caption", "credit"]
+    search_help_text = "Search captions, credits, alt text and tags."
     readonly_fields = ["preview", "width", "height"]
-    fields = ["image", "preview", "alt_text", "caption", "credit", "width", "height"]
+    fields = ["image", "preview", "alt_text", "caption", "credit", "tags", "width", "height"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(article_count=Count("lead_articles", distinct=True))
+            .prefetch_related("tags")
+        )
+
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if search_term.strip():
+            # Through taggit's rows rather than a join on Photo.tags (see article_tag_links).
+            tagged = TaggedItem.objects.filter(
+                content_type__app_label="articles",
+                content_type__model="photo",
+                tag__name__icontains=search_term.strip(),
+            ).values("object_id")
+            results = results | queryset.filter(pk__in=tagged)
+        return results, may_have_duplicates
+
+    @admin.display(description="Tags")
+    def tag_list(self, photo):
+        return ", ".join(sorted(tag.name for tag in photo.tags.all())) or "—"
+
+    @admin.display(description="Articles", ordering="article_count")
+    def used_in(self, photo):
+        return photo.article_count
 
     @admin.display(description="Picture")
     def thumbnail(self, photo):
@@ -108,6 +142,7 @@ class PhotoAdmin(admin.ModelAdmin):
         if image_changed:
             # Until the task has run, pages show the new original, not the old renditions.
             obj.rendition_widths = []
+            obj.rendition_formats = []
         super().save_model(request, obj, form, change)
         if image_changed:
             transaction.on_commit(lambda: make_photo_renditions.enqueue(obj.pk))

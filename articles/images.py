@@ -1,4 +1,5 @@
-"""Photo uploads: checking them, and the JPEG renditions that pages show instead.
+"""Photo uploads: checking them, and the renditions that pages show instead (AVIF
+where Pillow can write it, WebP, and JPEG for every browser).
 
 Readers never get the uploaded file itself when renditions exist: each rendition is
 re-encoded from the pixels alone, turned the right way up, so no EXIF block (camera
@@ -13,13 +14,31 @@ from django import forms
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.core.validators import validate_image_file_extension
-from PIL import Image, ImageOps
+from PIL import Image, ImageOps, features
 
 logger = logging.getLogger(__name__)
 
 RENDITION_WIDTHS = (480, 800, 1200, 1600)
 JPEG_QUALITY = 82
+
+# What the upload's content (never its name) may be, and the extension it is stored with.
+ACCEPTED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+if features.check("avif"):
+    ACCEPTED_FORMATS["AVIF"] = "avif"
+ACCEPTED_NAMES = "JPEG, PNG, WebP or AVIF" if "AVIF" in ACCEPTED_FORMATS else "JPEG, PNG or WebP"
+
+
+def rendition_encoders() -> dict:
+    """File extension → Pillow save() arguments, best compression first."""
+    encoders = {}
+    if features.check("avif"):
+        encoders["avif"] = {"format": "AVIF", "quality": 60, "speed": 8}
+    if features.check("webp"):
+        encoders["webp"] = {"format": "WEBP", "quality": 80, "method": 4}
+    encoders["jpg"] = {
+        "format": "JPEG", "quality": JPEG_QUALITY, "optimize": True, "progressive": True,
+    }  # fmt: skip
+    return encoders
 
 
 def rendition_widths_for(original_width: int) -> list[int]:
@@ -30,8 +49,9 @@ def rendition_widths_for(original_width: int) -> list[int]:
 
 
 def make_renditions(photo) -> list[int]:
-    """Write the JPEG renditions of `photo` to the default storage and record their
-    widths on it. Running it twice overwrites the same files."""
+    """Write the renditions of `photo` to the default storage, in every format this
+    Pillow can write, and record their widths and formats on it. Running it twice
+    overwrites the same files."""
     with photo.image.open("rb") as file, warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         original = Image.open(file)
@@ -40,32 +60,35 @@ def make_renditions(photo) -> list[int]:
         upright = ImageOps.exif_transpose(original).convert("RGB")
 
     widths = rendition_widths_for(upright.width)
+    encoders = rendition_encoders()
     for width in widths:
         height = max(1, round(upright.height * width / upright.width))
         resized = upright.resize((width, height), Image.Resampling.LANCZOS)
-        buffer = io.BytesIO()
-        # No exif= argument: the rendition carries pixels only.
-        resized.save(buffer, format="JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
-        name = photo.rendition_name(width)
-        default_storage.delete(name)
-        default_storage.save(name, ContentFile(buffer.getvalue()))
+        for extension, options in encoders.items():
+            buffer = io.BytesIO()
+            # No exif= argument: the rendition carries pixels only.
+            resized.save(buffer, **options)
+            name = photo.rendition_name(width, extension)
+            default_storage.delete(name)
+            default_storage.save(name, ContentFile(buffer.getvalue()))
 
     photo.rendition_widths = widths
-    photo.save(update_fields=["rendition_widths"])
+    photo.rendition_formats = list(encoders)
+    photo.save(update_fields=["rendition_widths", "rendition_formats"])
     return widths
 
 
 class PhotoImageField(forms.ImageField):
     """An ImageField that tells a person why a picture was refused: not a picture at
-    all, or one with more pixels than the server will decode."""
+    all, one in a format we do not publish, or one with more pixels than the server
+    will decode. The file's content decides its type, and its stored extension."""
 
     default_error_messages = {
-        "invalid_image": "This file is not a picture we can read. Upload a JPEG, PNG, "
-        "GIF or WebP image.",
+        "invalid_image": f"This file is not a picture we can read. Upload a {ACCEPTED_NAMES} "
+        "image.",
         "too_many_pixels": "This picture is too large (%(size)s): the limit is "
         "%(limit)s million pixels. Make it smaller and upload it again.",
     }
-    default_validators = [validate_image_file_extension]
 
     def to_python(self, data):
         with warnings.catch_warnings():
@@ -81,6 +104,13 @@ class PhotoImageField(forms.ImageField):
             width, height = upload.image.size
             if width * height > settings.MAX_IMAGE_PIXELS:
                 raise self._too_many_pixels(f"{width} x {height} pixels")
+            extension = ACCEPTED_FORMATS.get(upload.image.format)
+            if extension is None:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_image"], code="invalid_image"
+                )
+            stem = upload.name.rsplit(".", 1)[0] if "." in upload.name else upload.name
+            upload.name = f"{stem or 'photo'}.{extension}"
         return upload
 
     def _too_many_pixels(self, size: str) -> forms.ValidationError:

@@ -84,7 +84,9 @@ def test_making_renditions_twice_overwrites_the_same_files():
     make_renditions(photo)
     make_renditions(photo)
     names = default_storage.listdir("photos/renditions")[1]
-    assert sorted(names) == sorted(f"{photo.pk}-{w}.jpg" for w in (480, 800, 900))
+    assert sorted(names) == sorted(
+        f"{photo.pk}-{w}.{ext}" for w in (480, 800, 900) for ext in photo.rendition_formats
+    )
 
 
 def test_srcset_and_thumbnail_use_renditions_once_made():

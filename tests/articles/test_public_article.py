@@ -101,7 +101,8 @@ def test_article_page_links_to_authors_issue_section_and_tags(client):
 def test_article_page_lead_photo_has_dimensions_and_renditions(client):
     article = reference_article()
     html = client.get(article.get_absolute_url()).content.decode()
-    img = re.search(r"<figure class=\"photo\">\s*<img [^>]*>", html).group(0)
+    img = re.search(r"<figure class=\"photo\">\s*<picture>\s*(<source [^>]*>\s*)*<img [^>]*>", html)
+    img = img.group(0)
     assert 'width="1600"' in img and 'height="1000"' in img
     assert "srcset=" in img and "sizes=" in img
 

@@ -1,5 +1,6 @@
-"""Demo content for a fresh site: three print issues, thirty published articles and one
-draft, written for this project (the places, firms and people are invented).
+"""Demo content for a fresh site: three print issues, thirty published articles (one
+with a correction), a draft and one waiting for subbing, written for this project (the
+places, firms and people are invented).
 
 `load_demo()` is what `manage.py load_demo` runs. The pictures are drawn with Pillow, so
 the demo needs nothing from outside the repository.
@@ -15,7 +16,15 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from articles.images import make_renditions
-from articles.models import Article, ArticleAuthor, Author, Photo, Section, Sidebar
+from articles.models import (
+    Article,
+    ArticleAuthor,
+    Author,
+    Correction,
+    Photo,
+    Section,
+    Sidebar,
+)
 from issues.models import Issue
 
 SECTIONS = [
@@ -370,6 +379,12 @@ DRAFT = {
     "body": "<p>This story is not finished yet.</p>",
 }
 
+FOR_SUBBING = {
+    "headline": "Care workers plan county-wide walkout",
+    "standfirst": "A story the writer has finished, waiting for a sub-editor",
+    "body": "<p>Care workers in three towns will decide next week whether to walk out.</p>",
+}
+
 
 def story_body(story: Story) -> str:
     return (
@@ -527,5 +542,18 @@ def load_demo() -> bool:
         status=Article.Status.DRAFT,
         authors=[authors["dan"]],
         tags=["Ballots"],
+    )
+    add_article(
+        **FOR_SUBBING,
+        section=sections["workplace"],
+        status=Article.Status.SUBBING,
+        authors=[authors["dan"]],
+        tags=["Care"],
+    )
+    corrected = Article.objects.published().exclude(issue=None).newest_first()[1]
+    Correction.objects.create(
+        article=corrected,
+        kind=Correction.Kind.CORRECTION,
+        text="An earlier version of this article gave the wrong date for the ballot.",
     )
     return True

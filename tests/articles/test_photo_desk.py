@@ -180,3 +180,23 @@ def test_one_photo_serves_several_articles_and_the_library_counts_them(
         response = client.get(reverse("admin:articles_photo_changelist"))
     row = next(p for p in response.context["cl"].result_list if p == photo)
     assert row.article_count == 3
+
+
+def test_renditions_are_made_by_the_task_worker_not_the_upload_request(
+    settings, django_capture_on_commit_callbacks
+):
+    from django.core.management import call_command
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    client = client_for(make_user("editor"))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(client, "wide.jpg", jpeg_bytes(900, 500))
+    assert response.status_code == 302
+    photo = Photo.objects.get()
+    assert photo.rendition_widths == []  # queued, not made in the request
+
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+
+    photo.refresh_from_db()
+    assert photo.rendition_widths == [480, 800, 900]
+    assert "webp" in photo.rendition_formats

@@ -139,3 +139,21 @@ def test_a_move_button_only_answers_post():
     assert response.status_code == 405
     article.refresh_from_db()
     assert article.status == Status.READY
+
+
+def test_writer_sends_their_draft_for_subbing_from_the_form_and_it_locks_for_them():
+    writer = make_user("writer")
+    article = ArticleFactory(status=Status.DRAFT, published_at=None, created_by=writer)
+    client = client_for(writer)
+    form = client.get(change_url(article)).context["adminform"].form
+    assert [value for value, _ in form.fields["status"].choices] == ["draft", "subbing"]
+
+    response = client.post(
+        change_url(article), change_form_data(article, status="subbing", headline="Done")
+    )
+
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert (article.status, article.headline) == (Status.SUBBING, "Done")
+    assert ArticleTransition.objects.get().by == writer
+    assert not client.get(change_url(article)).context["has_change_permission"]

@@ -12,7 +12,7 @@ MANAGE := $(PYTHON) manage.py
 PORT ?= 8000
 
 .PHONY: help demo serve install install-dev migrate lint format check-migrations \
-	test test-sqlite test-postgres bench-pdf bench-newsletter clean
+	test test-sqlite test-postgres bench-pdf bench-newsletter clean test-faults report
 
 help:
 	@echo "make demo    set up everything, load demo content, serve site + worker on :$(PORT)"
@@ -61,6 +61,17 @@ test-postgres: install-dev
 	elif [ $$status != 0 ]; then exit $$status; fi
 
 test: lint check-migrations test-sqlite test-postgres
+
+# The slow fault and load tests (tests/faults, marked `faults`): real workers, gunicorn,
+# SMTP and PostgreSQL processes killed and restarted. PostgreSQL is required here.
+test-faults: install-dev
+	@status=0; bin/with-postgres $(PYTHON) -m pytest -m faults || status=$$?; \
+	if [ $$status = 3 ]; then echo "make test-faults needs PostgreSQL's binaries" >&2; exit 1; fi; \
+	exit $$status
+
+# The figures of the last test runs (test-artifacts/figures.json) as a table.
+report:
+	@bin/report
 
 # 24 articles with a photo each, in a throwaway database: pages, render and cached-serve times.
 bench-pdf: install-dev

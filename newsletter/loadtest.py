@@ -181,6 +181,33 @@ def wait_for(condition, *, timeout: float, interval: float = 0.05) -> None:
         time.sleep(interval)
 
 
+def send_killing_the_worker(
+    env: dict, database_url: str, edition_id: int, sink, *, kills: int, recipients: int, log
+) -> None:
+    """Run the worker as a deployment does (`resume_sending`, then `db_worker`), SIGKILL it
+    `kills` times at even points of the send, then let a last one finish the edition."""
+    worker = None
+    try:
+        for _ in range(kills):
+            manage(env, "resume_sending")
+            worker = start_worker(env, log=log)
+            target = sink.total + recipients // (kills + 2)
+            wait_for(lambda target=target: sink.total >= target, timeout=60 + recipients / 50)
+            os.kill(worker.pid, signal.SIGKILL)
+            worker.wait()
+        manage(env, "resume_sending")
+        worker = start_worker(env, log=log)
+        wait_for(
+            lambda: edition_status(database_url, edition_id) == "sent",
+            timeout=90 + recipients / 50,
+            interval=0.2,
+        )
+    finally:
+        if worker and worker.poll() is None:
+            worker.terminate()
+            worker.wait(timeout=30)
+
+
 def benchmark(subscribers: int, database_url: str | None = None) -> dict:
     """Send one edition to `subscribers` addresses with one worker; measure it."""
     with tempfile.TemporaryDirectory() as tmp:

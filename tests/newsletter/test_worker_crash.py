@@ -2,7 +2,6 @@
 an edition, start it again, and count what the SMTP server received."""
 
 import os
-import signal
 import uuid
 from urllib.parse import urlsplit, urlunsplit
 
@@ -10,14 +9,11 @@ import pytest
 
 from newsletter.loadtest import (
     delivery_statuses,
-    edition_status,
     environment,
-    manage,
     prepare,
     query,
+    send_killing_the_worker,
     start_sink,
-    start_worker,
-    wait_for,
 )
 
 RECIPIENTS = 500
@@ -40,8 +36,6 @@ def database_url(tmp_path):
 
 def test_killing_the_worker_mid_send_loses_and_duplicates_nothing(tmp_path, database_url):
     controller, sink = start_sink(delay=0.003)
-    log = (tmp_path / "worker.log").open("w")
-    worker = None
     try:
         env = environment(
             database_url,
@@ -51,25 +45,12 @@ def test_killing_the_worker_mid_send_loses_and_duplicates_nothing(tmp_path, data
             NEWSLETTER_SENDING_LEASE_SECONDS=1,
         )
         edition_id = prepare(env, RECIPIENTS)
-
-        for _ in range(KILLS):
-            # What a deployment does on every start: recover, then run the worker.
-            manage(env, "resume_sending")
-            worker = start_worker(env, log=log)
-            target = sink.total + RECIPIENTS // (KILLS + 2)
-            wait_for(lambda target=target: sink.total >= target, timeout=60)
-            os.kill(worker.pid, signal.SIGKILL)
-            worker.wait()
-
-        manage(env, "resume_sending")
-        worker = start_worker(env, log=log)
-        wait_for(lambda: edition_status(database_url, edition_id) == "sent", timeout=90)
+        with (tmp_path / "worker.log").open("w") as log:
+            send_killing_the_worker(
+                env, database_url, edition_id, sink, kills=KILLS, recipients=RECIPIENTS, log=log
+            )
     finally:
-        if worker and worker.poll() is None:
-            worker.terminate()
-            worker.wait(timeout=30)
         controller.stop()
-        log.close()
 
     statuses = delivery_statuses(database_url)
     received = sink.received

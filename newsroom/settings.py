@@ -239,3 +239,23 @@ CACHE_MAX_AGE = env.int("CACHE_MAX_AGE", default=60)
 CACHE_S_MAXAGE = env.int("CACHE_S_MAXAGE", default=300)
 # How long a rendered page stays in the page cache unless purged first; 0 turns it off.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)
+# How long nginx in front (deploy/nginx.conf) keeps a public page: it cannot be purged.
+FRONT_CACHE_SECONDS = env.int("FRONT_CACHE_SECONDS", default=1)
+
+# --- deploy: media on S3-compatible object storage ---
+# Used when a bucket is named. Credentials come from boto3's usual environment variables
+# (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY); set AWS_S3_ENDPOINT_URL for non-AWS stores.
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            "custom_domain": env.str("AWS_S3_CUSTOM_DOMAIN", default="") or None,
+            # Photos are public: plain URLs, which pages can be cached with.
+            "querystring_auth": False,
+            "file_overwrite": False,
+        },
+    }

@@ -91,6 +91,9 @@ def add_cache_headers(response):
         set_response_etag(response)
     if not response.has_header("Last-Modified"):
         response.headers["Last-Modified"] = http_date(time.time())
+    # For nginx in front (deploy/nginx.conf), which removes the header: how long it keeps
+    # the page. Short, because open-source nginx cannot be purged.
+    response.headers["X-Accel-Expires"] = str(settings.FRONT_CACHE_SECONDS)
 
 
 def store(request, response, tokens, *, timeout: int) -> None:

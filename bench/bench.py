@@ -1,0 +1,265 @@
+# ruff: noqa: S603, S607, S310 - a driver of local tools on loopback URLs
+"""`make bench`: seed PostgreSQL, then load each public page type with wrk (a separate
+load-generator process on loopback) from Django with its page cache cold (off) and warm,
+through nginx's front cache, and the same article's HTML as a static file served by
+nginx, which is the limit. Prints a Markdown table and writes it to var/bench.md.
+
+Run inside bin/with-postgres (the Makefile does). Environment: BENCH_ARTICLES (200000),
+BENCH_SUBSCRIBERS (100000), BENCH_SECONDS per wrk run (4), BENCH_CONNECTIONS (16)."""
+
+import getpass
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = str(ROOT / ".venv/bin/python")
+ARTICLES = int(os.environ.get("BENCH_ARTICLES", 200_000))
+SUBSCRIBERS = int(os.environ.get("BENCH_SUBSCRIBERS", 100_000))
+SECONDS = int(os.environ.get("BENCH_SECONDS", 4))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", 16))
+SMALL_ARTICLES = 1000
+WORKERS = os.cpu_count() or 1
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run(*args, env, **kwargs):
+    return subprocess.run(args, env=env, check=True, cwd=ROOT, **kwargs)
+
+
+def wait_for(url):
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"{url} did not answer")
+
+
+def to_ms(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+
+def wrk(url) -> dict:
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.MULTILINE))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50": to_ms(latency["50"]),
+        "p99": to_ms(latency["99"]),
+        "errors": int(errors.group(1)) if errors else 0,
+    }
+
+
+def main():
+    work = Path(tempfile.mkdtemp(prefix="newsroom-bench-"))
+    processes = []
+    try:
+        env = {
+            **os.environ,
+            "SECRET_KEY": "bench-only-secret-key",
+            "DEBUG": "off",
+            "SECURE_SSL_REDIRECT": "off",
+            "SECURE_COOKIES": "off",
+            "SECURE_HSTS_SECONDS": "0",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+            "STATIC_ROOT": str(work / "static"),
+            "MEDIA_ROOT": str(work / "media"),
+            "LOG_LEVEL": "WARNING",
+        }
+        redis_port = free_port()
+        processes.append(
+            subprocess.Popen(
+                [
+                    "redis-server",
+                    "--port",
+                    str(redis_port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--logfile",
+                    str(work / "redis.log"),
+                ]
+            )
+        )
+        env["CACHE_URL"] = f"redis://127.0.0.1:{redis_port}/0"
+        small = {**env, "DATABASE_URL": env["DATABASE_URL"].rsplit("/", 1)[0] + "/bench_small"}
+        run("createdb", "bench_small", env=env)
+        print(f"Seeding {SMALL_ARTICLES} and {ARTICLES} articles…", flush=True)
+        for database, articles, subscribers in (
+            (small, SMALL_ARTICLES, 0),
+            (env, ARTICLES, SUBSCRIBERS),
+        ):
+            run(PYTHON, "manage.py", "migrate", "--no-input", "-v0", env=database)
+            started = time.monotonic()
+            run(
+                PYTHON,
+                "manage.py",
+                "seed_bench",
+                "--articles",
+                str(articles),
+                "--subscribers",
+                str(subscribers),
+                env=database,
+                stdout=subprocess.DEVNULL,
+            )
+            print(
+                f"  {articles} articles, {subscribers} subscribers:",
+                f"{time.monotonic() - started:.0f} s",
+            )
+        run(PYTHON, "manage.py", "collectstatic", "--no-input", "-v0", env=env)
+
+        print("Rendering in-process…", flush=True)
+        renders = {}
+        for label, database in (("small", small), ("large", env)):
+            out = run(PYTHON, "bench/render_times.py", env=database, capture_output=True, text=True)
+            renders[label] = json.loads(out.stdout.strip().splitlines()[-1])
+
+        ports = {"warm": free_port(), "cold": free_port()}
+        for mode, port in ports.items():
+            app_env = {
+                **env,
+                "PAGE_CACHE_SECONDS": "600" if mode == "warm" else "0",
+                "GUNICORN_BIND": f"127.0.0.1:{port}",
+                "GUNICORN_WORKERS": str(WORKERS),
+            }
+            processes.append(
+                subprocess.Popen(
+                    [
+                        str(ROOT / ".venv/bin/gunicorn"),
+                        "-c",
+                        "deploy/gunicorn.conf.py",
+                        "newsroom.wsgi",
+                        "--error-logfile",
+                        str(work / f"{mode}.log"),
+                    ],
+                    cwd=ROOT,
+                    env=app_env,
+                )
+            )
+        for port in ports.values():
+            wait_for(f"http://127.0.0.1:{port}/")
+
+        pages = renders["large"]
+        article_html = urllib.request.urlopen(
+            f"http://127.0.0.1:{ports['warm']}{pages['article']['url']}"
+        ).read()
+        (work / "www").mkdir()
+        (work / "www" / "article.html").write_bytes(article_html)
+        nginx_port = free_port()
+        (work / "nginx").mkdir()
+        config = (ROOT / "deploy/nginx.conf").read_text()
+        for placeholder, value in {
+            "@USER@": getpass.getuser(),
+            "@PREFIX@": str(work / "nginx"),
+            "@LISTEN@": f"127.0.0.1:{nginx_port}",
+            "@STATIC_ROOT@": env["STATIC_ROOT"],
+            "@MEDIA_ROOT@": env["MEDIA_ROOT"],
+            "@UPSTREAMS@": f"server 127.0.0.1:{ports['warm']};",
+        }.items():
+            config = config.replace(placeholder, value)
+        config = config.replace(
+            "location /static/ {",
+            f"location /bench/ {{ alias {work / 'www'}/; }}\n        location /static/ {{",
+            1,
+        )
+        (work / "nginx" / "nginx.conf").write_text(config)
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        processes.append(
+            subprocess.Popen(
+                [
+                    nginx,
+                    "-p",
+                    str(work / "nginx"),
+                    "-c",
+                    str(work / "nginx" / "nginx.conf"),
+                    "-e",
+                    str(work / "nginx" / "error.log"),
+                ]
+            )
+        )
+        wait_for(f"http://127.0.0.1:{nginx_port}/bench/article.html")
+
+        print(f"Loading with wrk: {CONNECTIONS} connections, {SECONDS} s each…", flush=True)
+        static = wrk(f"http://127.0.0.1:{nginx_port}/bench/article.html")
+        rows = [("article HTML as a static file (nginx)", static)]
+        for name, page in pages.items():
+            for label, base in (
+                ("Django, page cache off", f"http://127.0.0.1:{ports['cold']}"),
+                ("Django, page cache warm", f"http://127.0.0.1:{ports['warm']}"),
+                ("nginx front cache", f"http://127.0.0.1:{nginx_port}"),
+            ):
+                urllib.request.urlopen(base + page["url"]).read()  # warm
+                rows.append((f"{name}: {label}", wrk(base + page["url"])))
+        print_table(rows, static, renders, work)
+    finally:
+        for process in reversed(processes):
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=20)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def print_table(rows, static, renders, work):
+    lines = [
+        f"Benchmark: {ARTICLES:,} articles, {SUBSCRIBERS:,} subscribers, PostgreSQL, Redis, "
+        f"DEBUG off, gunicorn {WORKERS} sync workers, wrk {CONNECTIONS} connections "
+        f"{SECONDS} s per row, {os.cpu_count()} cores shared by everything.",
+        "",
+        "| Page | req/s | p50 ms | p99 ms | ratio to static |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, r in rows:
+        errors = f" ({r['errors']} errors)" if r["errors"] else ""
+        lines.append(
+            f"| {name}{errors} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} | "
+            f"{r['rps'] / static['rps']:.3f} |"
+        )
+    lines += [
+        "",
+        f"Uncached render in-process (median of 30; queries) at {SMALL_ARTICLES:,} and "
+        f"{ARTICLES:,} articles:",
+        "",
+        f"| Page | ms at {SMALL_ARTICLES:,} | ms at {ARTICLES:,} | ratio | queries |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, large in renders["large"].items():
+        small = renders["small"][name]
+        lines.append(
+            f"| {name} | {small['ms']:.2f} | {large['ms']:.2f} | "
+            f"{large['ms'] / small['ms']:.2f} | {large['queries']} |"
+        )
+    table = "\n".join(lines)
+    print(table)
+    out = ROOT / "var" / "bench.md"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(table + "\n")
+    print(f"\nWritten to {out}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

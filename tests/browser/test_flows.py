@@ -23,11 +23,9 @@ from tests.factories import (
     jpeg_bytes,
 )
 
-# serialized_rollback keeps what data migrations made (the daily newsletter, the roles)
-# for the next test, since the live server needs real commits.
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 

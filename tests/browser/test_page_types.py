@@ -23,7 +23,7 @@ from tests.factories import ArticleFactory
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 WIDTHS = (375, 1280)

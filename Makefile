@@ -83,5 +83,26 @@ bench-pdf: install-dev
 bench-newsletter: install-dev
 	$(PYTHON) -m newsletter.loadtest --subscribers 20000 100000
 
+# Every public page type under load (wrk, 16 connections) at 200,000 articles on PostgreSQL
+# with DEBUG off: Django with its page cache off and warm, through nginx's front cache, and
+# the same article as a static file served by nginx (the limit). Prints the table and
+# writes it to var/bench.md. About five minutes.
+bench: install-dev bench-tools
+	bin/with-postgres $(PYTHON) bench/bench.py
+
+.PHONY: bench-tools bench test-cluster cluster
+bench-tools:
+	@command -v wrk >/dev/null && command -v redis-server >/dev/null && \
+		{ command -v nginx >/dev/null || test -x /usr/sbin/nginx; } || \
+		apt-get install -y -q wrk nginx-light redis-server
+
+# The production shape on one machine: PostgreSQL, Redis, two app servers, two task
+# workers and nginx (deploy/local-cluster.sh), and the test that runs against it.
+test-cluster: install-dev bench-tools
+	deploy/local-cluster.sh $(PYTHON) -m pytest tests/deploy -q -p no:cacheprovider
+
+cluster: install-dev bench-tools
+	deploy/local-cluster.sh
+
 clean:
 	rm -rf .venv var/static .pytest_cache .ruff_cache

@@ -3,6 +3,7 @@ from functools import reduce
 
 import reversion
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.storage import default_storage
 from django.db import connections, models
 from django.db.models import Q
@@ -185,10 +186,17 @@ class ArticleQuerySet(models.QuerySet):
         prefetch cache when it has one."""
         tag_ids = [tag.pk for tag in article.tags.all()]
         others = self.exclude(pk=article.pk).newest_first().values("pk")
+        article_type = models.Subquery(
+            ContentType.objects.filter(app_label="articles", model="article").values("pk")[:1]
+        )
+        # A tag's most recently tagged articles, by the link's id: its index answers that
+        # without visiting every article the tag was ever put on.
         pools = [others.filter(section=article.section_id)[:candidates]] + [
-            others.filter(pk__in=article_tag_links().filter(tag=tag).values("object_id"))[
-                :candidates
-            ]
+            others.filter(
+                pk__in=TaggedItem.objects.filter(tag=tag, content_type=article_type)
+                .order_by("-pk")
+                .values("object_id")[:candidates]
+            )
             for tag in tag_ids
         ]
         shared_tags = (

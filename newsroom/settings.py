@@ -259,3 +259,36 @@ if AWS_STORAGE_BUCKET_NAME:
             "file_overwrite": False,
         },
     }
+
+# --- security ---
+# The admin site (newsroom/admin_site.py) asks for a one-time code from anyone who has
+# turned on two-factor sign-in (django-otp, TOTP devices).
+INSTALLED_APPS[INSTALLED_APPS.index("django.contrib.admin")] = "newsroom.apps.NewsroomAdminConfig"
+INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "axes"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+OTP_TOTP_ISSUER = f"{SITE_NAME} newsroom"
+# How many reverse proxies in front of the app add themselves to X-Forwarded-For. With 0
+# the client is REMOTE_ADDR and the header is ignored, so nobody can claim another address.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Sign-in attempts: after this many failures a username is locked out whatever address
+# tries it (guessing spread over many machines), and an address whatever usernames it
+# tries, for AXES_COOLOFF_HOURS. `manage.py axes_reset_username NAME` lets someone back in.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "newsroom.security.client_ip"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+RATELIMIT_IP_META_KEY = "newsroom.security.client_ip"
+# Password reset for staff: links work this long (Django's setting, in seconds).
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 3600)
+PASSWORD_RESET_RATELIMIT = env.str("PASSWORD_RESET_RATELIMIT", default="5/h")

@@ -1,13 +1,32 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.views.generic import TemplateView
 
 from articles.sitemaps import sitemaps
+from newsroom.admin_site import StaffPasswordResetView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Staff password reset, Django's views and the admin's templates.
+    path("accounts/password-reset/", StaffPasswordResetView.as_view(), name="admin_password_reset"),
+    path(
+        "accounts/password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path("issues/", include("issues.urls")),
     path("newsletters/", include("newsletter.urls")),
     path("donate/", include("donations.urls")),

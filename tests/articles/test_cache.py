@@ -5,12 +5,14 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.csp import LazyNonce
 
 from articles.models import Article
+from issues.models import Issue
 from pagecache.articles import seconds_until_next_scheduled_article
 from pagecache.middleware import is_public_response
 from tests.factories import ArticleFactory, AuthorFactory, IssueFactory, SectionFactory
@@ -206,9 +208,31 @@ def test_a_page_that_used_a_csp_nonce_is_never_stored(client, site):
     request.resolver_match = client.get("/").resolver_match
     response = client.get(reverse("articles:front"))
     response.headers.pop("Cache-Control")
-    from django.utils.csp import LazyNonce
-
     request._csp_nonce = LazyNonce()
     assert is_public_response(request, response)
     str(request._csp_nonce)  # a template used it
     assert not is_public_response(request, response)
+
+
+def test_publishing_an_issue_links_it_from_its_articles_pages(client, site):
+
+    story = site["story"]
+    issue = Issue.objects.get(number=2800)
+    issue.status = Issue.Status.DRAFT
+    issue.save()
+    assert b"Issue 2800" not in client.get(story.get_absolute_url()).content
+    assert client.get(reverse("issues:archive")).status_code == 200
+
+    issue.status = Issue.Status.PUBLISHED
+    issue.save()
+
+    assert b"Issue 2800" in client.get(story.get_absolute_url()).content
+    assert b"2800" in main_of(client.get(reverse("issues:archive")).content)
+
+
+def test_renaming_a_section_refreshes_every_page(client, site):
+    url = site["review"].get_absolute_url()
+    client.get(url)
+    site["news"].name = "Breaking"
+    site["news"].save()
+    assert b"Breaking" in client.get(url).content

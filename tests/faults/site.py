@@ -2,6 +2,7 @@
 deploy/gunicorn.conf.py when present) on a loopback port against a throwaway database
 seeded by `seed_bench`, and the task worker beside it."""
 
+import socket
 import subprocess
 import sys
 import time
@@ -86,3 +87,33 @@ def stop(process: subprocess.Popen | None) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def start_redis(tmp_path: Path) -> tuple[subprocess.Popen, str]:
+    """A Redis for the page cache that every gunicorn worker shares, as in production."""
+    port = free_port()
+    redis = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return redis, f"redis://127.0.0.1:{port}/0"
+        except OSError:
+            if redis.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("redis-server did not start") from None
+            time.sleep(0.1)

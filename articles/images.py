@@ -16,6 +16,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from PIL import Image, ImageOps, features
 
+from newsroom.storage import has_room_for
+
 logger = logging.getLogger(__name__)
 
 RENDITION_WIDTHS = (480, 800, 1200, 1600)
@@ -88,6 +90,8 @@ class PhotoImageField(forms.ImageField):
         "image.",
         "too_many_pixels": "This picture is too large (%(size)s): the limit is "
         "%(limit)s million pixels. Make it smaller and upload it again.",
+        "storage_full": "There is no room left in the media storage, so the picture was not "
+        "saved. Ask whoever runs the site to free some space, then upload it again.",
     }
 
     def to_python(self, data):
@@ -108,6 +112,10 @@ class PhotoImageField(forms.ImageField):
             if extension is None:
                 raise forms.ValidationError(
                     self.error_messages["invalid_image"], code="invalid_image"
+                )
+            if not has_room_for(upload.size):
+                raise forms.ValidationError(
+                    self.error_messages["storage_full"], code="storage_full"
                 )
             stem = upload.name.rsplit(".", 1)[0] if "." in upload.name else upload.name
             upload.name = f"{stem or 'photo'}.{extension}"

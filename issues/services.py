@@ -28,6 +28,7 @@ from PIL import Image
 from articles.html import sanitize_html
 from articles.models import Article, Author
 from issues.models import Issue, PrintPdf
+from newsroom.storage import is_storage_full
 
 logger = logging.getLogger(__name__)
 
@@ -280,7 +281,19 @@ def render_print_pdf(pdf_id: int):
         with target.open("rb") as file:
             # The row says READY only once the file is whole in storage, and only READY
             # rows are served, so an interrupted save is never sent to a reader.
-            pdf.file.save(f"{stem}-{pdf.fingerprint[:12]}.pdf", File(file), save=False)
+            try:
+                pdf.file.save(f"{stem}-{pdf.fingerprint[:12]}.pdf", File(file), save=False)
+            except OSError as error:
+                if not is_storage_full(error):
+                    raise
+                logger.error("No room in media storage for %s: %s", pdf, error)
+                PrintPdf.objects.filter(pk=pdf.pk).update(
+                    status=Status.FAILED,
+                    file="",
+                    error="The media storage is full: free some space, then render again.",
+                    finished_at=timezone.now(),
+                )
+                return None
     pdf.status = Status.READY
     pdf.page_count = result.page_count
     pdf.render_seconds = round(time.perf_counter() - started, 3)

@@ -295,3 +295,6 @@ PASSWORD_RESET_RATELIMIT = env.str("PASSWORD_RESET_RATELIMIT", default="5/h")
 
 # --- faults: a database restart answers 503 with Retry-After, not 500 ---
 MIDDLEWARE.append("newsroom.middleware.DatabaseUnavailableMiddleware")
+# A local media folder that fills up keeps no half-written files (newsroom/storage.py).
+if STORAGES["default"]["BACKEND"] == "django.core.files.storage.FileSystemStorage":
+    STORAGES["default"]["BACKEND"] = "newsroom.storage.MediaStorage"

@@ -63,6 +63,8 @@ def wrk(url) -> dict:
         check=True,
     ).stdout
     latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.MULTILINE))
+    if len(latency) < 2:
+        raise SystemExit(f"wrk got no answers from {url}:\n{out}")
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
@@ -102,7 +104,7 @@ def main():
                     "--appendonly",
                     "no",
                     "--logfile",
-                    str(work / "redis.log"),
+                    str(ROOT / "var" / "bench-redis.log"),
                 ]
             )
         )
@@ -227,7 +229,8 @@ def main():
 def print_table(rows, static, renders, work):
     lines = [
         f"Benchmark: {ARTICLES:,} articles, {SUBSCRIBERS:,} subscribers, PostgreSQL, Redis, "
-        f"DEBUG off, gunicorn {WORKERS} sync workers, wrk {CONNECTIONS} connections "
+        f"DEBUG off, gunicorn {WORKERS} workers "
+        f"({os.environ.get('GUNICORN_WORKER_CLASS', 'gthread')}), wrk {CONNECTIONS} connections "
         f"{SECONDS} s per row, {os.cpu_count()} cores shared by everything.",
         "",
         "| Page | req/s | p50 ms | p99 ms | ratio to static |",

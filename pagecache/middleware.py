@@ -1,8 +1,12 @@
+import logging
+
 from django.conf import settings
 from django.utils.cache import get_conditional_response
 
 from pagecache import cache as page_cache
 from pagecache.articles import seconds_until_next_scheduled_article
+
+logger = logging.getLogger(__name__)
 
 # The pages every reader sees alike. Each is purged by pagecache.signals when what it
 # shows changes; anything not named here is never stored.
@@ -42,17 +46,25 @@ class PageCacheMiddleware:
     def __call__(self, request):
         if not is_cacheable_request(request):
             return self.get_response(request)
-        page, tokens = page_cache.lookup(request)
-        if page is not None:
-            return page.response(request)
-        tokens = page_cache.current_tokens(request, tokens)
+        try:
+            page, tokens = page_cache.lookup(request)
+            if page is not None:
+                return page.response(request)
+            tokens = page_cache.current_tokens(request, tokens)
+        except Exception:
+            # The cache being down must not take the pages down with it.
+            logger.exception("Page cache unavailable; rendering %s", request.path)
+            return self.get_response(request)
         response = self.get_response(request)
         if not is_public_response(request, response):
             return response
         page_cache.add_cache_headers(response)
-        timeout = min(settings.PAGE_CACHE_SECONDS, seconds_until_next_scheduled_article())
-        if timeout > 0:
-            page_cache.store(request, response, tokens, timeout=timeout)
+        try:
+            timeout = min(settings.PAGE_CACHE_SECONDS, seconds_until_next_scheduled_article())
+            if timeout > 0:
+                page_cache.store(request, response, tokens, timeout=timeout)
+        except Exception:
+            logger.exception("Page cache unavailable; not storing %s", request.path)
         return get_conditional_response(
             request,
             etag=response["ETag"],

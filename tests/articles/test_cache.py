@@ -10,6 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.csp import LazyNonce
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from articles.models import Article
 from issues.models import Issue
@@ -236,3 +238,28 @@ def test_renaming_a_section_refreshes_every_page(client, site):
     site["news"].name = "Breaking"
     site["news"].save()
     assert b"Breaking" in client.get(url).content
+
+
+def test_pages_are_still_served_when_the_cache_is_down(client, site, settings):
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",  # the discard port: nothing listens
+            "OPTIONS": {"retry": Retry(NoBackoff(), 0)},
+        },
+    }
+    # Only the page cache is under test: the context processors' own caching is not.
+    (engine,) = settings.TEMPLATES
+    processors = engine["OPTIONS"]["context_processors"]
+    settings.TEMPLATES = [
+        {
+            **engine,
+            "OPTIONS": {
+                **engine["OPTIONS"],
+                "context_processors": [p for p in processors if p.startswith("django.")],
+            },
+        }
+    ]
+    response = client.get(reverse("articles:section", args=["news"]))
+    assert response.status_code == 200

@@ -13,7 +13,7 @@ from tests.faults.tasks import RUNS_TABLE
 from tests.figures import record
 
 pytestmark = pytest.mark.faults
-TASKS = 300
+TASKS = 200
 
 
 class SQLiteLockHolder(threading.Thread):

@@ -9,7 +9,7 @@ from django.dispatch import receiver
 from django.urls import reverse
 from taggit.models import Tag, TaggedItem
 
-from articles.models import Article, ArticleAuthor, Author, Photo, Section, Sidebar
+from articles.models import Article, ArticleAuthor, Author, Correction, Photo, Section, Sidebar
 from issues.models import Issue
 from pagecache import cache as page_cache
 from pagecache.articles import (
@@ -102,7 +102,10 @@ def purge_tags(sender, instance, action, pk_set, **kwargs):
 
 @receiver(post_save, sender=Sidebar)
 @receiver(post_delete, sender=Sidebar)
-def purge_sidebar(sender, instance, **kwargs):
+@receiver(post_save, sender=Correction)
+@receiver(post_delete, sender=Correction)
+def purge_article_page(sender, instance, **kwargs):
+    """A boxout or a correction shows on its article's page only."""
     article = Article.objects.filter(pk=instance.article_id).first()
     if article and is_public_or_scheduled(article):
         purge_on_commit({article.get_absolute_url()}, latest_news=False)

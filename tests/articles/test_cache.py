@@ -13,7 +13,7 @@ from django.utils.csp import LazyNonce
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from articles.models import Article
+from articles.models import Article, Correction
 from issues.models import Issue
 from pagecache.articles import seconds_until_next_scheduled_article
 from pagecache.middleware import is_public_response
@@ -263,3 +263,13 @@ def test_pages_are_still_served_when_the_cache_is_down(client, site, settings):
     ]
     response = client.get(reverse("articles:section", args=["news"]))
     assert response.status_code == 200
+
+
+def test_a_correction_refreshes_its_article_page_only(client, site, django_assert_num_queries):
+    story, review = site["story"], site["review"]
+    client.get(story.get_absolute_url())
+    before = client.get(review.get_absolute_url()).content
+    Correction.objects.create(article=story, text="We misspelt Felixstowe.")
+    assert b"We misspelt Felixstowe." in client.get(story.get_absolute_url()).content
+    with django_assert_num_queries(0):
+        assert client.get(review.get_absolute_url()).content == before

@@ -186,14 +186,12 @@ class ArticleQuerySet(models.QuerySet):
         prefetch cache when it has one."""
         tag_ids = [tag.pk for tag in article.tags.all()]
         others = self.exclude(pk=article.pk).newest_first().values("pk")
-        article_type = models.Subquery(
-            ContentType.objects.filter(app_label="articles", model="article").values("pk")[:1]
-        )
         # A tag's most recently tagged articles, by the link's id: its index answers that
         # without visiting every article the tag was ever put on.
         pools = [others.filter(section=article.section_id)[:candidates]] + [
             others.filter(
-                pk__in=TaggedItem.objects.filter(tag=tag, content_type=article_type)
+                pk__in=article_tag_links()
+                .filter(tag=tag)
                 .order_by("-pk")
                 .values("object_id")[:candidates]
             )
@@ -234,9 +232,15 @@ def pk_in_any(querysets, *, using) -> Q:
 def article_tag_links():
     """Articles' rows in taggit's TaggedItem. Queries go through these rather than
     joining `Article.tags`, whose join makes taggit 6.1 raise a Django deprecation
-    warning (SQLCompiler.quote_name_unless_alias)."""
-    return TaggedItem.objects.filter(
-        content_type__app_label="articles", content_type__model="article"
+    warning (SQLCompiler.quote_name_unless_alias). The content type is a scalar subquery
+    rather than a join, so that PostgreSQL estimates a tag's links from their own
+    statistics and plans tag pages well at archive size."""
+    return TaggedItem.objects.filter(content_type=article_content_type())
+
+
+def article_content_type():
+    return models.Subquery(
+        ContentType.objects.filter(app_label="articles", model="article").values("pk")[:1]
     )
 
 

@@ -12,4 +12,5 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self):
-        return self.object_list[: self.per_page * MAX_PAGES].count()
+        # Unordered: which rows are counted does not matter, and sorting them would.
+        return self.object_list.order_by()[: self.per_page * MAX_PAGES].count()

@@ -212,7 +212,8 @@ def main():
 
 def print_table(rows, static, renders, work):
     lines = [
-        f"Benchmark: {ARTICLES:,} articles, {SUBSCRIBERS:,} subscribers, PostgreSQL, Redis, "
+        f"Benchmark: {ARTICLES:,} articles, {SUBSCRIBERS:,} subscribers, PostgreSQL, page cache "
+        "in process memory, "
         f"DEBUG off, gunicorn {WORKERS} workers "
         f"({os.environ.get('GUNICORN_WORKER_CLASS', 'gthread')}), wrk {CONNECTIONS} connections "
         f"{SECONDS} s per row, {os.cpu_count()} cores shared by everything.",

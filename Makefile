@@ -18,6 +18,8 @@ help:
 	@echo "make demo    set up everything, load demo content, serve site + worker on :$(PORT)"
 	@echo "make test    lint, migration check and the whole suite (SQLite and PostgreSQL)"
 	@echo "make lint    ruff check and format check"
+	@echo "make test-faults  kill workers, restart PostgreSQL, fill the disk, load spike (~6 min)"
+	@echo "make report  the figures of the last test runs as a table"
 
 .PHONY: uv
 uv:

@@ -76,7 +76,7 @@ pids+=($!)
 
 export CLUSTER_URL="http://127.0.0.1:$nginx_port" CLUSTER_APP_URLS="${app_urls[*]}"
 for url in "$CLUSTER_URL" "${app_urls[@]}"; do
-    for _ in $(seq 100); do
+    for _ in $(seq 300); do
         curl -fs -o /dev/null "$url/" && break
         sleep 0.1
     done

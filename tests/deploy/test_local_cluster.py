@@ -8,6 +8,7 @@ import time
 import urllib.parse
 import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from http.cookiejar import CookieJar
 
 import pytest
@@ -74,16 +75,19 @@ def test_a_publish_is_visible_through_nginx_and_the_other_app_server_within_a_se
     article_path = article.get_absolute_url()
     watched += [CLUSTER_URL + article_path, other_app + article_path]
 
-    seen_after = {}
-    while len(seen_after) < len(watched) and time.monotonic() - published_at < 5:
-        for url in watched:
-            if url not in seen_after:
-                try:
-                    if headline in fetch(url):
-                        seen_after[url] = time.monotonic() - published_at
-                except urllib.error.HTTPError:
-                    pass
-        time.sleep(0.02)
-    print({url: round(after, 3) for url, after in seen_after.items()})
-    assert set(seen_after) == set(watched)
-    assert max(seen_after.values()) <= 1.0
+    def seconds_until_shown(url):
+        # Each address is watched by its own thread, so a slow answer from one does not
+        # delay noticing another.
+        while (after := time.monotonic() - published_at) < 5:
+            try:
+                if headline in fetch(url):
+                    return after
+            except urllib.error.HTTPError:
+                pass
+            time.sleep(0.02)
+        return None
+
+    with ThreadPoolExecutor(max_workers=len(watched)) as pool:
+        seen_after = dict(zip(watched, pool.map(seconds_until_shown, watched), strict=True))
+    print({url: after and round(after, 3) for url, after in seen_after.items()})
+    assert all(after is not None and after <= 1.0 for after in seen_after.values()), seen_after

@@ -21,7 +21,7 @@ from pagecache.articles import (
 )
 
 
-def purge_on_commit(paths, *, latest_news=True):
+def purge_now_and_after_commit(paths, *, latest_news=True):
     paths = set(paths)
 
     def purge():
@@ -33,7 +33,7 @@ def purge_on_commit(paths, *, latest_news=True):
     transaction.on_commit(purge)
 
 
-def purge_everything_on_commit():
+def purge_everything_now_and_after_commit():
     def purge():
         page_cache.purge_everything()
         cache.delete_many([LATEST_NEWS_KEY, NAV_SECTIONS_KEY])
@@ -62,7 +62,7 @@ def purge_article(sender, instance, **kwargs):
         paths |= article_paths(instance)
     # A draft that stays a draft is on no reader's page.
     if paths:
-        purge_on_commit(paths)
+        purge_now_and_after_commit(paths)
     remember_next_scheduled_article()
     transaction.on_commit(remember_next_scheduled_article)
 
@@ -74,7 +74,7 @@ def purge_byline(sender, instance, **kwargs):
     article = article.first()
     if article and is_public_or_scheduled(article):
         author = instance.author
-        purge_on_commit(
+        purge_now_and_after_commit(
             {
                 *article_paths(article),
                 author.get_absolute_url(),
@@ -97,7 +97,7 @@ def purge_tags(sender, instance, action, pk_set, **kwargs):
             reverse("articles:feed-tag", kwargs={"slug": slug}),
             reverse("articles:feed-tag-atom", kwargs={"slug": slug}),
         }
-    purge_on_commit(paths)
+    purge_now_and_after_commit(paths)
 
 
 @receiver(post_save, sender=Sidebar)
@@ -108,7 +108,7 @@ def purge_article_page(sender, instance, **kwargs):
     """A boxout or a correction shows on its article's page only."""
     article = Article.objects.filter(pk=instance.article_id).first()
     if article and is_public_or_scheduled(article):
-        purge_on_commit({article.get_absolute_url()}, latest_news=False)
+        purge_now_and_after_commit({article.get_absolute_url()}, latest_news=False)
 
 
 @receiver(post_save, sender=Issue)
@@ -120,7 +120,7 @@ def purge_issue(sender, instance, **kwargs):
     paths |= {reverse("issues:archive"), reverse("sitemap")}
     if instance.pk:
         paths.add(instance.get_absolute_url())
-    purge_on_commit(paths, latest_news=False)
+    purge_now_and_after_commit(paths, latest_news=False)
 
 
 @receiver(post_save, sender=Photo)
@@ -131,7 +131,7 @@ def purge_photo(sender, instance, **kwargs):
         paths |= article_paths(article)
     paths |= {a.get_absolute_url() for a in Author.objects.filter(photo=instance)}
     if paths:
-        purge_on_commit(paths, latest_news=False)
+        purge_now_and_after_commit(paths, latest_news=False)
 
 
 # Sections are in every page's navigation, and authors' names are on cards everywhere.
@@ -141,4 +141,4 @@ def purge_photo(sender, instance, **kwargs):
 @receiver(post_save, sender=Author)
 @receiver(post_delete, sender=Author)
 def purge_site(sender, **kwargs):
-    purge_everything_on_commit()
+    purge_everything_now_and_after_commit()

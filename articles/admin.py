@@ -3,6 +3,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import reversion
+import taggit.admin
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -17,11 +18,12 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.text import slugify
 from django_prose_editor.fields import ProseEditorFormField
 from django_prose_editor.widgets import AdminProseEditorWidget
 from js_asset import InlineStyle, Media
 from reversion.models import Version
-from taggit.models import TaggedItem
+from taggit.models import Tag, TaggedItem
 
 from articles import revisions, workflow
 from articles.html import sanitize_html
@@ -60,6 +62,24 @@ def rich_text_field(*, required: bool) -> ProseEditorFormField:
     )
 
 
+def clean_tag_names(names: list[str]) -> list[str]:
+    """Each tag must fit taggit's column and have an address (a slug with a letter or digit)."""
+    for name in names:
+        if len(name) > 100:
+            raise forms.ValidationError(
+                "“%(start)s…” is too long for a tag: at most 100 characters.",
+                code="max_length",
+                params={"start": name[:30]},
+            )
+        if not slugify(name, allow_unicode=True):
+            raise forms.ValidationError(
+                "“%(name)s” cannot be a tag: it needs a letter or a digit.",
+                code="invalid",
+                params={"name": name},
+            )
+    return names
+
+
 class PhotoAdminForm(forms.ModelForm):
     image = PhotoImageField(
         help_text=f"A {ACCEPTED_NAMES} picture. Smaller copies for the site are made from it."
@@ -77,6 +97,9 @@ class PhotoAdminForm(forms.ModelForm):
                 "required": "Credit the agency or photographer, e.g. REUTERS/Pavel Mikheyev."
             },
         }
+
+    def clean_tags(self):
+        return clean_tag_names(self.cleaned_data["tags"])
 
 
 @admin.register(Photo)
@@ -220,6 +243,9 @@ class ArticleAdminForm(forms.ModelForm):
                 (value, label) for value, label in Article.Status.choices
                 if value == current or value in targets
             ]  # fmt: skip
+
+    def clean_tags(self):
+        return clean_tag_names(self.cleaned_data["tags"])
 
     def clean(self):
         cleaned = super().clean()
@@ -590,3 +616,27 @@ class ArticleAdmin(WorkflowActions, admin.ModelAdmin):
         workflow.restore_revision(article, version, by=request.user)
         self.message_user(request, "The earlier version is back; the status is unchanged.")
         return redirect("admin:articles_article_change", article.pk)
+
+
+class TagAdmin(taggit.admin.TagAdmin):
+    """taggit's tag admin, whose merge page only asked for a staff login and failed (500)
+    without a selection: now it needs the permission to change tags, and a selection of
+    tags that exist."""
+
+    def merge_tags_view(self, request):
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        selected = request.session.get("selected_tag_ids", "").split(",")
+        existing = Tag.objects.filter(pk__in=[pk for pk in selected if pk.isdigit()])
+        ids = [str(pk) for pk in existing.values_list("pk", flat=True)]
+        if not ids:
+            self.message_user(
+                request, "First choose the tags to merge in the list.", messages.ERROR
+            )
+            return redirect("admin:taggit_tag_changelist")
+        request.session["selected_tag_ids"] = ",".join(ids)
+        return super().merge_tags_view(request)
+
+
+admin.site.unregister(Tag)
+admin.site.register(Tag, TagAdmin)

@@ -5,9 +5,42 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed
+from django.utils import feedgenerator
+from django.utils.html import escape
 
 from articles.models import Article, Section
+
+# Characters XML 1.0 cannot carry: one in a headline would make the whole feed fail.
+_NOT_XML = str.maketrans(dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)]))
+
+
+def xml_text(value):
+    if isinstance(value, str):
+        return value.translate(_NOT_XML)
+    if isinstance(value, list | tuple):
+        return [xml_text(item) for item in value]
+    return value
+
+
+class XmlSafeFeedMixin:
+    """Drops what XML cannot hold from everything typed into the feed."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*map(xml_text, args), **{k: xml_text(v) for k, v in kwargs.items()})
+
+    def add_item(self, *args, **kwargs):
+        super().add_item(*map(xml_text, args), **{k: xml_text(v) for k, v in kwargs.items()})
+
+
+class RssFeed(XmlSafeFeedMixin, feedgenerator.Rss201rev2Feed):
+    def __init__(self, *args, **kwargs):
+        # RSS readers show the channel's description as HTML, like an item's; it is text.
+        kwargs["description"] = escape(kwargs["description"])
+        super().__init__(*args, **kwargs)
+
+
+class Atom1Feed(XmlSafeFeedMixin, feedgenerator.Atom1Feed):
+    pass
 
 
 def byline(authors) -> str:
@@ -17,6 +50,8 @@ def byline(authors) -> str:
 
 
 class LatestFeed(Feed):
+    feed_type = RssFeed
+
     def get_object(self, request, slug=None):
         return None
 
@@ -43,7 +78,8 @@ class LatestFeed(Feed):
         return article.headline
 
     def item_description(self, article):
-        return article.standfirst
+        # Readers show a description as HTML; the standfirst is plain text.
+        return escape(article.standfirst)
 
     def item_author_name(self, article):
         return byline(article.authors.all()) or None

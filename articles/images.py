@@ -3,7 +3,8 @@ where Pillow can write it, WebP, and JPEG for every browser).
 
 Readers never get the uploaded file itself when renditions exist: each rendition is
 re-encoded from the pixels alone, turned the right way up, so no EXIF block (camera
-serial, GPS position of a source's home) travels with it.
+serial, GPS position of a source's home) travels with it. The original is stored the
+same way, since its address under /media/ is public too.
 """
 
 import io
@@ -14,6 +15,7 @@ from django import forms
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageOps, features
 
 from newsroom.storage import has_room_for
@@ -80,6 +82,32 @@ def make_renditions(photo) -> list[int]:
     return widths
 
 
+# How the stored original is re-encoded: close to the upload's quality, without metadata.
+ORIGINAL_ENCODERS = {
+    "JPEG": {"quality": 92},
+    "PNG": {},
+    "WEBP": {"quality": 90},
+    "AVIF": {"quality": 85},
+}
+
+
+def without_metadata(upload, image_format: str):
+    """The upload re-encoded from its pixels, turned upright: no EXIF, XMP or comments.
+    The colour profile stays, so colours do not shift."""
+    upload.seek(0)
+    with Image.open(upload) as image:
+        icc_profile = image.info.get("icc_profile")
+        upright = ImageOps.exif_transpose(image)
+        buffer = io.BytesIO()
+        options = ORIGINAL_ENCODERS[image_format] | (
+            {"icc_profile": icc_profile} if icc_profile else {}
+        )
+        upright.save(buffer, format=image_format, **options)
+    clean = SimpleUploadedFile(upload.name, buffer.getvalue(), upload.content_type)
+    clean.image = upload.image
+    return clean
+
+
 class PhotoImageField(forms.ImageField):
     """An ImageField that tells a person why a picture was refused: not a picture at
     all, one in a format we do not publish, or one with more pixels than the server
@@ -90,11 +118,20 @@ class PhotoImageField(forms.ImageField):
         "image.",
         "too_many_pixels": "This picture is too large (%(size)s): the limit is "
         "%(limit)s million pixels. Make it smaller and upload it again.",
+        "too_many_bytes": "This file is %(size)s MB: the limit is %(limit)s MB. Export a "
+        "smaller copy and upload that.",
         "storage_full": "There is no room left in the media storage, so the picture was not "
         "saved. Ask whoever runs the site to free some space, then upload it again.",
     }
 
     def to_python(self, data):
+        limit = settings.MAX_IMAGE_UPLOAD_MB
+        if data and getattr(data, "size", 0) > limit * 1024 * 1024:
+            raise forms.ValidationError(
+                self.error_messages["too_many_bytes"],
+                code="too_many_bytes",
+                params={"size": f"{data.size / 1024 / 1024:.0f}", "limit": limit},
+            )
         with warnings.catch_warnings():
             # Pillow warns before it refuses; MAX_IMAGE_PIXELS decides instead.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -119,6 +156,7 @@ class PhotoImageField(forms.ImageField):
                 )
             stem = upload.name.rsplit(".", 1)[0] if "." in upload.name else upload.name
             upload.name = f"{stem or 'photo'}.{extension}"
+            upload = without_metadata(upload, upload.image.format)
         return upload
 
     def _too_many_pixels(self, size: str) -> forms.ValidationError:

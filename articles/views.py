@@ -209,11 +209,13 @@ def moved_or_gone(request, slug):
 
 @method_decorator(never_cache, name="dispatch")
 class ArticlePreviewView(ArticleDetailView):
-    """A draft or scheduled article as it will look, for staff only. Everyone else gets
-    the same 404 as for an article that does not exist."""
+    """A draft or scheduled article as it will look, for the newsroom only (staff who may
+    see articles in the admin). Everyone else gets the same 404 as for an article that
+    does not exist."""
 
     def dispatch(self, request, *args, **kwargs):
-        if not (request.user.is_active and request.user.is_staff):
+        user = request.user
+        if not (user.is_active and user.is_staff and user.has_perm("articles.view_article")):
             raise Http404
         return super().dispatch(request, *args, **kwargs)
 

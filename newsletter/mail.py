@@ -178,7 +178,8 @@ def render_edition(edition) -> RenderedEdition:
     return RenderedEdition(
         edition_id=edition.pk,
         newsletter_id=newsletter.pk,
-        subject=edition.subject,
+        # One line, whatever was typed: a line break would start a header of its own.
+        subject=" ".join(edition.subject.split()),
         sender=newsletter.sender,
         text=text,
         html=html,

@@ -295,6 +295,8 @@ RATELIMIT_IP_META_KEY = "newsroom.security.client_ip"
 # Password reset for staff: links work this long (Django's setting, in seconds).
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 3600)
 PASSWORD_RESET_RATELIMIT = env.str("PASSWORD_RESET_RATELIMIT", default="5/h")
+# Photo uploads bigger than this are refused before anything reads them.
+MAX_IMAGE_UPLOAD_MB = env.int("MAX_IMAGE_UPLOAD_MB", default=25)
 
 # --- faults: a database restart answers 503 with Retry-After, not 500 ---
 MIDDLEWARE.append("newsroom.middleware.DatabaseUnavailableMiddleware")

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
@@ -81,8 +82,11 @@ def test_staff_can_preview_a_draft_and_anonymous_readers_cannot(client):
     client.force_login(reader)
     assert client.get(url).status_code == 404
 
+    # Staff in a newsroom role: staff without one may not see articles (tests/security).
+    editor = get_user_model().objects.create_user("editor", password="x", is_staff=True)
+    editor.groups.add(Group.objects.get(name="Editor"))
     staff = Client()
-    staff.force_login(get_user_model().objects.create_user("editor", password="x", is_staff=True))
+    staff.force_login(editor)
     response = staff.get(url)
     html = response.content.decode()
     assert response.status_code == 200

@@ -23,12 +23,12 @@ KILLS = 5
 
 
 def test_five_kills_during_a_send_lose_and_duplicate_nothing(tmp_path, database_url):
-    controller, sink = start_sink(delay=0.002)
+    controller, sink = start_sink(delay=0.001)
     try:
         env = environment(
             database_url,
             controller.port,
-            NEWSLETTER_BATCH_SIZE=200,
+            NEWSLETTER_BATCH_SIZE=500,
             NEWSLETTER_CLAIM_SECONDS=2,
             NEWSLETTER_SENDING_LEASE_SECONDS=2,
         )

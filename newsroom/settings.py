@@ -278,6 +278,8 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 OTP_TOTP_ISSUER = f"{SITE_NAME} newsroom"
+# Nobody, not even an administrator, sees another person's TOTP secret in the admin.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # How many reverse proxies in front of the app add themselves to X-Forwarded-For. With 0
 # the client is REMOTE_ADDR and the header is ignored, so nobody can claim another address.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)

@@ -69,7 +69,7 @@ def admin_urls():
                 continue
             kwargs = {}
             for name, converter in pattern.pattern.converters.items():
-                if name == "object_id":
+                if name in ("object_id", "pk"):
                     kwargs[name] = str(obj.pk)
                 else:
                     kwargs[name] = 1 if converter.regex == "[0-9]+" else "submit"
@@ -159,3 +159,12 @@ def test_merging_tags_needs_a_real_selection(newsroom, selection):
     response = client.post("/admin/taggit/tag/merge-tags/", {"new_tag_name": "merged"})
     assert response.status_code == 302
     assert not Tag.objects.filter(name="merged").exists() or selection == "1,x"
+
+
+@pytest.mark.parametrize("view", ["config", "qrcode"])
+def test_nobody_reads_a_totp_secret_from_the_admin(newsroom, view):
+    client = Client()
+    client.force_login(make_user("superuser"))
+    device = TOTPDevice.objects.get()
+    for pk in (device.pk, device.pk + 1000):
+        assert client.get(f"/admin/otp_totp/totpdevice/{pk}/{view}/").status_code == 403

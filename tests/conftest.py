@@ -1,9 +1,43 @@
+import importlib
 import os
 
 import pytest
 from django.core.cache import cache
 
 from tests.browser.support import CHROMIUM
+
+# Rows that data migrations create, which other code relies on.
+DATA_MIGRATIONS = [
+    ("newsletter.migrations.0002_default_newsletter", "create_default_newsletter"),
+    ("articles.migrations.0005_editorial_roles", "create_roles"),
+]
+
+
+@pytest.fixture(scope="session")
+def _migrated_apps(django_db_setup, django_db_blocker):
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    with django_db_blocker.unblock():
+        return MigrationLoader(connection).project_state().apps
+
+
+def _is_transactional(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    transactional = marker is not None and marker.kwargs.get("transaction", False)
+    return transactional or {"transactional_db", "live_server"} & set(request.fixturenames)
+
+
+@pytest.fixture(autouse=True)
+def _data_migration_rows(request):
+    """A transactional test ends by emptying every table, the rows made by data
+    migrations included: put those back for the transactional tests that follow."""
+    if not _is_transactional(request):
+        return
+    request.getfixturevalue("transactional_db")
+    apps = request.getfixturevalue("_migrated_apps")
+    for module, function in DATA_MIGRATIONS:
+        getattr(importlib.import_module(module), function)(apps, None)
 
 
 @pytest.fixture(autouse=True)

@@ -182,15 +182,15 @@ def test_one_photo_serves_several_articles_and_the_library_counts_them(
     assert row.article_count == 3
 
 
-def test_renditions_are_made_by_the_task_worker_not_the_upload_request(
-    settings, django_capture_on_commit_callbacks
-):
+# Committed for real: the worker manages its own database connections, which it may not
+# do inside the test's transaction.
+@pytest.mark.django_db(transaction=True)
+def test_renditions_are_made_by_the_task_worker_not_the_upload_request(settings):
     from django.core.management import call_command
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     client = client_for(make_user("editor"))
-    with django_capture_on_commit_callbacks(execute=True):
-        response = upload(client, "wide.jpg", jpeg_bytes(900, 500))
+    response = upload(client, "wide.jpg", jpeg_bytes(900, 500))
     assert response.status_code == 302
     photo = Photo.objects.get()
     assert photo.rendition_widths == []  # queued, not made in the request

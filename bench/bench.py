@@ -246,7 +246,19 @@ def print_table(rows, static, renders, work):
     out = ROOT / "var" / "bench.md"
     out.parent.mkdir(exist_ok=True)
     out.write_text(table + "\n")
-    print(f"\nWritten to {out}")
+    write_into_readme(table)
+    print(f"\nWritten to {out} and README.md")
+
+
+def write_into_readme(table: str) -> None:
+    """Replace the figures between the README's bench markers with this run's."""
+    readme = ROOT / "README.md"
+    start, end = "<!-- make bench: start -->", "<!-- make bench: end -->"
+    text = readme.read_text()
+    before, _, rest = text.partition(start)
+    _, _, after = rest.partition(end)
+    dated = f"Measured {time.strftime('%Y-%m-%d')}. {table}"
+    readme.write_text(f"{before}{start}\n{dated}\n{end}{after}")
 
 
 if __name__ == "__main__":

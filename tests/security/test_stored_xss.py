@@ -57,7 +57,9 @@ class Desk:
             assert page.status_code == 200, url
             data = form_defaults(page.text, form_id)
             # An inline's first form starts from the empty form's defaults, as the JS does.
-            data |= {k.replace("__prefix__", "0"): v for k, v in data.items() if "__prefix__" in k}
+            for key, value in list(data.items()):
+                if "__prefix__" in key:
+                    data.setdefault(key.replace("__prefix__", "0"), value)
             if not url.endswith("/add/"):
                 return data
             self.blank_forms[url] = data
@@ -194,10 +196,16 @@ def store_corrections(desk):
     article = ArticleFactory()
     url = reverse("admin:articles_article_change", args=[article.pk])
     for chunk in pack(PAYLOADS, TEXT_CHUNK):
-        ok = desk.post(url, "article_form", {
-            "corrections-TOTAL_FORMS": "1", "corrections-0-kind": "correction",
-            "corrections-0-text": " ".join(chunk),
-        })  # fmt: skip
+        # A new correction each time, after those already saved.
+        form = desk.defaults(url, "article_form")
+        n = int(form["corrections-INITIAL_FORMS"])
+        values = {
+            key.replace("__prefix__", str(n)): value
+            for key, value in form.items()
+            if key.startswith("corrections-__prefix__-")
+        }
+        values |= {"corrections-TOTAL_FORMS": str(n + 1), f"corrections-{n}-text": " ".join(chunk)}
+        ok = desk.post(url, "article_form", values)
         desk.stored += len(chunk) if ok else 0
         desk.refused += 0 if ok else len(chunk)
     return [article]

@@ -26,7 +26,9 @@ SITE_NAME = env.str("SITE_NAME", default="The Red Weekly")
 NEWSLETTER_NAME = env.str("NEWSLETTER_NAME", default="Breakfast in Red")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, asking for a one-time code from staff who turned on two-factor
+    # sign-in (newsroom/admin_site.py).
+    "newsroom.apps.NewsroomAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -37,13 +39,20 @@ INSTALLED_APPS = [
     "django_prose_editor",
     "django_tasks_db",
     "taggit",
+    "reversion",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "articles",
     "issues",
     "newsletter",
     "donations",
+    "pagecache",
 ]
 
 MIDDLEWARE = [
+    # First, so that a cached page is served before any other middleware runs.
+    "pagecache.middleware.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -51,8 +60,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
+    # A database that is restarting answers 503 with Retry-After, not 500.
+    "newsroom.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
@@ -147,7 +160,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Local media that fills up keeps no half-written files (newsroom/storage.py).
+    "default": {"BACKEND": "newsroom.storage.MediaStorage"},
     "staticfiles": {
         "BACKEND": env.str(
             "STATICFILES_BACKEND",
@@ -229,14 +243,7 @@ ANYMAIL = {"WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET", default="") or No
 # A PDF render that takes longer than this many seconds is stopped and marked failed.
 PDF_RENDER_TIME_LIMIT = env.int("PDF_RENDER_TIME_LIMIT", default=120)
 
-# --- articles: editorial workflow ---
-# django-reversion keeps every saved version of an article (with its sidebars).
-INSTALLED_APPS += ["reversion"]
-
 # --- pagecache: cache headers and the page cache for readers' pages ---
-INSTALLED_APPS.append("pagecache")
-# First, so that a cached page is served before any other middleware runs.
-MIDDLEWARE.insert(0, "pagecache.middleware.PageCacheMiddleware")
 # Browsers keep a public page this many seconds; shared caches (a CDN) this many.
 CACHE_MAX_AGE = env.int("CACHE_MAX_AGE", default=60)
 CACHE_S_MAXAGE = env.int("CACHE_S_MAXAGE", default=300)
@@ -264,15 +271,6 @@ if AWS_STORAGE_BUCKET_NAME:
     }
 
 # --- security ---
-# The admin site (newsroom/admin_site.py) asks for a one-time code from anyone who has
-# turned on two-factor sign-in (django-otp, TOTP devices).
-INSTALLED_APPS[INSTALLED_APPS.index("django.contrib.admin")] = "newsroom.apps.NewsroomAdminConfig"
-INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "axes"]
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
-    "django_otp.middleware.OTPMiddleware",
-)
-MIDDLEWARE.append("axes.middleware.AxesMiddleware")
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -299,9 +297,3 @@ PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 3600)
 PASSWORD_RESET_RATELIMIT = env.str("PASSWORD_RESET_RATELIMIT", default="5/h")
 # Photo uploads bigger than this are refused before anything reads them.
 MAX_IMAGE_UPLOAD_MB = env.int("MAX_IMAGE_UPLOAD_MB", default=25)
-
-# --- faults: a database restart answers 503 with Retry-After, not 500 ---
-MIDDLEWARE.append("newsroom.middleware.DatabaseUnavailableMiddleware")
-# A local media folder that fills up keeps no half-written files (newsroom/storage.py).
-if STORAGES["default"]["BACKEND"] == "django.core.files.storage.FileSystemStorage":
-    STORAGES["default"]["BACKEND"] = "newsroom.storage.MediaStorage"

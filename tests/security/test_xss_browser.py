@@ -22,7 +22,16 @@ PAYLOADS = [
     payload.replace("window.__xss=1", f"window.__hit({n})")
     for n, payload in enumerate(load_payloads())
 ]
-ALL = " ".join(p for p in PAYLOADS if "\x00" not in p)
+# PostgreSQL text cannot hold NUL at all; the admin refuses such payloads with a form error.
+STORABLE = [p for p in PAYLOADS if "\x00" not in p]
+ALL = " ".join(STORABLE)
+
+
+def packed(limit):
+    """The payloads in values that fit a field of `limit` characters (the database
+    enforces the limit on PostgreSQL; overlong ones are the admin tests' business)."""
+    return [chunk for chunk in pack(STORABLE, limit) if len(" ".join(chunk)) <= limit]
+
 
 WATCH = """() => {
 if (window.__ran) return;
@@ -52,15 +61,15 @@ def hostile_site():
     author = Author.objects.create(name="Ada", slug="ada", bio=ALL)
     main = ArticleFactory(slug="main", section=section, standfirst=ALL, body=ALL,
                           authors=[author])  # fmt: skip
-    for position, chunk in enumerate(pack(PAYLOADS, 200)):
+    for position, chunk in enumerate(packed(200)):
         Sidebar.objects.create(article=main, heading=" ".join(chunk), body=ALL[:5000],
                                position=position)  # fmt: skip
-    for n, chunk in enumerate(pack(PAYLOADS, 120)):
+    for n, chunk in enumerate(packed(120)):
         byline = Author.objects.create(name=" ".join(chunk), slug=f"by-{n}")
         ArticleAuthor.objects.create(article=main, author=byline, position=n + 1)
     Correction.objects.create(article=main, text=ALL)
-    captions = pack(PAYLOADS, 300)
-    for n, chunk in enumerate(pack(PAYLOADS, 200)):
+    captions = packed(300)
+    for n, chunk in enumerate(packed(200)):
         text = " ".join(chunk)
         photo = None
         if n < len(captions):

@@ -23,12 +23,14 @@ from django_prose_editor.fields import ProseEditorFormField
 from django_prose_editor.widgets import AdminProseEditorWidget
 from js_asset import InlineStyle, Media
 from reversion.models import Version
+from taggit.forms import MergeTagsForm
 from taggit.models import Tag, TaggedItem
 
 from articles import revisions, workflow
 from articles.html import sanitize_html
 from articles.images import ACCEPTED_NAMES, PhotoImageField
 from articles.models import Article, ArticleAuthor, Author, Correction, Photo, Section, Sidebar
+from articles.services import merge_tags
 from articles.tasks import make_photo_renditions
 
 TIPTAP_BASE_CSS = (Path(__file__).parent / "tiptap-base.css").read_text()
@@ -126,7 +128,8 @@ class PhotoAdmin(admin.ModelAdmin):
     def get_search_results(self, request, queryset, search_term):
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         if search_term.strip():
-            # Through taggit's rows rather than a join on Photo.tags (see article_tag_links).
+            # Through taggit's rows: a join on Photo.tags makes taggit 6.1 raise a Django
+            # deprecation warning (SQLCompiler.quote_name_unless_alias).
             tagged = TaggedItem.objects.filter(
                 content_type__app_label="articles",
                 content_type__model="photo",
@@ -619,23 +622,35 @@ class ArticleAdmin(WorkflowActions, admin.ModelAdmin):
 
 
 class TagAdmin(taggit.admin.TagAdmin):
-    """taggit's tag admin, whose merge page only asked for a staff login and failed (500)
-    without a selection: now it needs the permission to change tags, and a selection of
-    tags that exist."""
+    """taggit's tag admin, whose merge page only asked for a staff login, failed (500)
+    without a selection, and moved only taggit's own links (not TaggedArticle): now it
+    needs the permission to change and delete tags and a selection of tags that exist,
+    and merges through articles.services.merge_tags."""
 
     def merge_tags_view(self, request):
-        if not self.has_change_permission(request):
+        if not (self.has_change_permission(request) and self.has_delete_permission(request)):
             raise PermissionDenied
         selected = request.session.get("selected_tag_ids", "").split(",")
-        existing = Tag.objects.filter(pk__in=[pk for pk in selected if pk.isdigit()])
-        ids = [str(pk) for pk in existing.values_list("pk", flat=True)]
-        if not ids:
+        tags = list(Tag.objects.filter(pk__in=[pk for pk in selected if pk.isdigit()]))
+        if not tags:
             self.message_user(
                 request, "First choose the tags to merge in the list.", messages.ERROR
             )
             return redirect("admin:taggit_tag_changelist")
-        request.session["selected_tag_ids"] = ",".join(ids)
-        return super().merge_tags_view(request)
+        form = MergeTagsForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            into, _ = Tag.objects.get_or_create(name=form.cleaned_data["new_tag_name"])
+            merge_tags(tags, into=into)
+            request.session.pop("selected_tag_ids", None)
+            self.message_user(request, f"Merged {len(tags)} tags into “{into.name}”.")
+            return redirect("admin:taggit_tag_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "selected_tag_ids": [str(tag.pk) for tag in tags],
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/taggit/merge_tags_form.html", context)
 
 
 admin.site.unregister(Tag)

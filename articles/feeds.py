@@ -72,7 +72,7 @@ class LatestFeed(Feed):
 
     def items(self, obj):
         articles = Article.objects.published().for_listing().prefetch_related("tags")
-        return self.narrow(articles, obj).newest_first()[: settings.PAGE_SIZE]
+        return self.narrow(articles.newest_first(), obj)[: settings.PAGE_SIZE]
 
     def item_title(self, article):
         return article.headline

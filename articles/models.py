@@ -1,18 +1,17 @@
 import operator
+from datetime import timedelta
 from functools import reduce
 
 import reversion
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.core.files.storage import default_storage
 from django.db import connections, models
 from django.db.models import Q
-from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from taggit.managers import TaggableManager
-from taggit.models import Tag, TaggedItem
+from taggit.models import Tag, TaggedItemBase
 
 from articles.html import sanitize_html
 
@@ -152,10 +151,18 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(section=section)
 
     def tagged(self, tag):
-        return self.filter(pk__in=article_tag_links().filter(tag=tag).values("object_id"))
+        """Published articles with the tag, newest first, read in order from the tag's
+        links (their own copy of the publication time), so that a tag's page costs the
+        same however long the archive grows."""
+        return self.filter(
+            tag_links__tag=tag, tag_links__published_at__lte=timezone.now()
+        ).order_by("-tag_links__published_at", "-tag_links__content_object_id")
 
     def by_author(self, author):
-        return self.filter(authors=author)
+        """Like `tagged`, from the byline's links."""
+        return self.filter(
+            articleauthor__author=author, articleauthor__published_at__lte=timezone.now()
+        ).order_by("-articleauthor__published_at", "-articleauthor__article_id")
 
     def for_issue(self, issue):
         return self.filter(issue=issue).order_by("print_page", "id")
@@ -179,41 +186,27 @@ class ArticleQuerySet(models.QuerySet):
         ]
         return self.filter(pk_in_any(newest, using=self.db)) if newest else self.none()
 
-    def related_to(self, article, *, candidates=20):
-        """Other articles sharing the article's tags or section, those sharing the most
-        tags first. Only the newest `candidates` of each tag and of the section compete, so
-        the work does not grow with the archive. Reads the article's tags from its
-        prefetch cache when it has one."""
+    def sharing_tags_with(self, article, *, around=timedelta(days=90)):
+        """Other articles sharing the article's tags and published within `around` of
+        it (the coverage of the same story), those sharing the most tags first. Only
+        that stretch of each tag's links is read, however long the archive grows. Reads
+        the article's tags from its prefetch cache when it has one."""
         tag_ids = [tag.pk for tag in article.tags.all()]
-        others = self.exclude(pk=article.pk).newest_first().values("pk")
-        # A tag's most recently tagged articles, by the link's id: its index answers that
-        # without visiting every article the tag was ever put on.
-        pools = [others.filter(section=article.section_id)[:candidates]] + [
-            others.filter(
-                pk__in=article_tag_links()
-                .filter(tag=tag)
-                .order_by("-pk")
-                .values("object_id")[:candidates]
-            )
-            for tag in tag_ids
-        ]
-        shared_tags = (
-            article_tag_links()
-            .filter(object_id=models.OuterRef("pk"), tag__in=tag_ids)
-            .values("object_id")
-            .annotate(count=models.Count("pk"))
-            .values("count")
-        )
+        when = article.published_at or timezone.now()  # a draft, in preview
         return (
-            self.filter(pk_in_any(pools, using=self.db))
-            .annotate(shared_tags=Coalesce(models.Subquery(shared_tags), 0))
+            self.exclude(pk=article.pk)
+            .filter(
+                tag_links__tag__in=tag_ids,
+                tag_links__published_at__range=(when - around, when + around),
+            )
+            .annotate(shared_tags=models.Count("tag_links"))
             .order_by("-shared_tags", "-published_at", "-id")
         )
 
     def used_tags(self):
         """The tags of these articles (for tag pages, feeds and the sitemap)."""
         return Tag.objects.filter(
-            pk__in=article_tag_links().filter(object_id__in=self.values("pk")).values("tag_id")
+            pk__in=TaggedArticle.objects.filter(content_object__in=self).values("tag")
         )
 
     def credited_authors(self):
@@ -227,21 +220,6 @@ def pk_in_any(querysets, *, using) -> Q:
     if connections[using].features.supports_slicing_ordering_in_compound:
         return Q(pk__in=querysets[0].union(*querysets[1:], all=True))
     return reduce(operator.or_, (Q(pk__in=queryset) for queryset in querysets))
-
-
-def article_tag_links():
-    """Articles' rows in taggit's TaggedItem. Queries go through these rather than
-    joining `Article.tags`, whose join makes taggit 6.1 raise a Django deprecation
-    warning (SQLCompiler.quote_name_unless_alias). The content type is a scalar subquery
-    rather than a join, so that PostgreSQL estimates a tag's links from their own
-    statistics and plans tag pages well at archive size."""
-    return TaggedItem.objects.filter(content_type=article_content_type())
-
-
-def article_content_type():
-    return models.Subquery(
-        ContentType.objects.filter(app_label="articles", model="article").values("pk")[:1]
-    )
 
 
 class Article(models.Model):
@@ -265,7 +243,7 @@ class Article(models.Model):
         Author, through="ArticleAuthor", related_name="articles", blank=True
     )
     section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="articles")
-    tags = TaggableManager(blank=True)
+    tags = TaggableManager(through="TaggedArticle", blank=True)
     issue = models.ForeignKey(
         "issues.Issue",
         null=True,
@@ -333,9 +311,22 @@ class Article(models.Model):
         if self.status == self.Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()
         super().save(*args, **kwargs)
+        # Keep the links' copy of the publication time (see `listed_at`) in step.
+        self.tag_links.exclude(published_at=self.listed_at).update(published_at=self.listed_at)
+        self.articleauthor_set.exclude(published_at=self.listed_at).update(
+            published_at=self.listed_at
+        )
 
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    @property
+    def listed_at(self):
+        """Where the article sits in the lists of its tags and authors: its publication
+        time while it is published (a future one still to come), else none. Its tag and
+        byline links keep a copy, so that those lists read one index in order instead
+        of sorting every article a tag or author ever had."""
+        return self.published_at if self.status == self.Status.PUBLISHED else None
 
     @property
     def is_published(self):
@@ -350,21 +341,66 @@ class Article(models.Model):
         return self.status == self.Status.PUBLISHED and not self.is_published
 
 
+class ListedLinkQuerySet(models.QuerySet):
+    def listed(self):
+        """The links of articles readers may see, by the links' copy of listed_at."""
+        return self.filter(published_at__lte=timezone.now())
+
+
 class ArticleAuthor(models.Model):
     """The byline: an article's authors, in the order they are credited."""
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE)
     author = models.ForeignKey(Author, on_delete=models.CASCADE)
     position = models.PositiveSmallIntegerField(default=0)
+    published_at = models.DateTimeField(null=True, editable=False)  # Article.listed_at
+
+    objects = ListedLinkQuerySet.as_manager()
 
     class Meta:
         ordering = ["position"]
         constraints = [
             models.UniqueConstraint(fields=["article", "author"], name="unique_article_author")
         ]
+        indexes = [
+            models.Index(
+                fields=["author", "-published_at", "-article"], name="author_article_newest_idx"
+            )
+        ]
 
     def __str__(self):
         return f"{self.author} on {self.article}"
+
+    def save(self, *args, **kwargs):
+        self.published_at = self.article.listed_at
+        super().save(*args, **kwargs)
+
+
+class TaggedArticle(TaggedItemBase):
+    """An article's tag: taggit's link with a real key to the article, and a copy of its
+    place in the tag's list (Article.listed_at) for the tag page to read in order."""
+
+    content_object = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="tag_links")
+    published_at = models.DateTimeField(null=True, editable=False)
+
+    objects = ListedLinkQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["content_object", "tag"], name="unique_article_tag")
+        ]
+        indexes = [
+            models.Index(
+                fields=["tag", "-published_at", "-content_object"], name="tag_article_newest_idx"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.tag} on {self.content_object}"
+
+    def save(self, *args, **kwargs):
+        self.published_at = self.content_object.listed_at
+        super().save(*args, **kwargs)
 
 
 class Sidebar(models.Model):

@@ -14,7 +14,15 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView, TemplateView
 from taggit.models import Tag
 
-from articles.models import Article, Author, Correction, Section, SlugRedirect
+from articles.models import (
+    Article,
+    ArticleAuthor,
+    Author,
+    Correction,
+    Section,
+    SlugRedirect,
+    TaggedArticle,
+)
 from articles.pagination import CappedPaginator
 
 TOP_STORIES_PER_SECTION = 3
@@ -49,9 +57,16 @@ class ArticleListView(ListView):
         return settings.PAGE_SIZE
 
     def get_queryset(self):
-        return self.narrow(Article.objects.published()).for_listing().newest_first()
+        # Narrowing may order by something else that means newest first (tagged, by_author).
+        return self.narrow(Article.objects.published().newest_first()).for_listing()
 
     def narrow(self, articles):
+        return articles
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        return super().get_paginator(queryset, per_page, counted=self.counted(queryset), **kwargs)
+
+    def counted(self, articles):
         return articles
 
     def get_heading(self):
@@ -102,6 +117,10 @@ class TagView(ArticleListView):
         self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
         return articles.tagged(self.tag)
 
+    def counted(self, articles):
+        # The tag's links alone, without a join to each article: one index range.
+        return TaggedArticle.objects.filter(tag=self.tag).listed()
+
     def get_heading(self):
         return f"Tagged: {self.tag.name}"
 
@@ -119,6 +138,9 @@ class AuthorView(ArticleListView):
             Author.objects.select_related("photo"), slug=self.kwargs["slug"]
         )
         return articles.by_author(self.author)
+
+    def counted(self, articles):
+        return ArticleAuthor.objects.filter(author=self.author).listed()
 
     def get_heading(self):
         return self.author.name
@@ -181,16 +203,26 @@ class ArticleDetailView(DetailView):
                 and article.updated_at
                 > max(article.published_at, article.created_at) + UPDATE_GRACE
             ),
-            related_articles=list(
-                Article.objects.published()
-                .related_to(article)
-                .only("headline", "slug", "published_at")[:RELATED_ARTICLES_COUNT]
-            ),
+            related_articles=related_articles(article),
             json_ld=news_article_json_ld(
                 article, issue=issue, canonical_url=canonical_url, image_url=image_url
             ),
             **kwargs,
         )
+
+
+def related_articles(article) -> list[Article]:
+    """The articles sharing most of the article's tags around its time, topped up with
+    the newest of its section."""
+    published = Article.objects.published().only("headline", "slug", "published_at")
+    related = list(published.sharing_tags_with(article)[:RELATED_ARTICLES_COUNT])
+    if len(related) < RELATED_ARTICLES_COUNT:
+        related += (
+            published.in_section(article.section_id)
+            .exclude(pk__in=[article.pk, *(other.pk for other in related)])
+            .newest_first()[: RELATED_ARTICLES_COUNT - len(related)]
+        )
+    return related
 
 
 def moved_or_gone(request, slug):

@@ -7,9 +7,18 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 from django.urls import reverse
-from taggit.models import Tag, TaggedItem
+from taggit.models import Tag
 
-from articles.models import Article, ArticleAuthor, Author, Correction, Photo, Section, Sidebar
+from articles.models import (
+    Article,
+    ArticleAuthor,
+    Author,
+    Correction,
+    Photo,
+    Section,
+    Sidebar,
+    TaggedArticle,
+)
 from issues.models import Issue
 from pagecache import cache as page_cache
 from pagecache.articles import (
@@ -84,9 +93,9 @@ def purge_byline(sender, instance, **kwargs):
         )
 
 
-@receiver(m2m_changed, sender=TaggedItem)
+@receiver(m2m_changed, sender=TaggedArticle)
 def purge_tags(sender, instance, action, pk_set, **kwargs):
-    if not isinstance(instance, Article) or not is_public_or_scheduled(instance):
+    if not is_public_or_scheduled(instance):
         return
     if action not in ("post_add", "post_remove", "pre_clear"):
         return
@@ -134,8 +143,10 @@ def purge_photo(sender, instance, **kwargs):
         purge_now_and_after_commit(paths, latest_news=False)
 
 
-# Sections are in every page's navigation, and authors' names are on cards everywhere.
-# They change rarely enough that starting afresh is the right price.
+# Sections are in every page's navigation, and authors' and tags' names are on cards and
+# articles everywhere. They change rarely enough that starting afresh is the right price.
+@receiver(post_save, sender=Tag)
+@receiver(post_delete, sender=Tag)
 @receiver(post_save, sender=Section)
 @receiver(post_delete, sender=Section)
 @receiver(post_save, sender=Author)

@@ -5,15 +5,14 @@ save(), no signals), so it takes minutes, not hours. Run it on an empty database
 import random
 from datetime import timedelta
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
-from taggit.models import Tag, TaggedItem
+from taggit.models import Tag
 
-from articles.models import Article, ArticleAuthor, Author, Section
+from articles.models import Article, ArticleAuthor, Author, Section, TaggedArticle
 from issues.models import Issue
 from newsletter.models import Newsletter, Subscriber, Subscription
 
@@ -61,11 +60,14 @@ class Command(BaseCommand):
             )[0]
             for i, name in enumerate(SECTIONS)
         ]
+        # Tags and reporters grow with the archive up to a paper's numbers, so that their
+        # pages are full at every size and a comparison of sizes measures the archive.
         authors = Author.objects.bulk_create(
-            Author(name=f"Reporter {n}", slug=f"bench-reporter-{n}") for n in range(200)
+            Author(name=f"Reporter {n}", slug=f"bench-reporter-{n}")
+            for n in range(min(200, max(5, count // 1000)))
         )
         tags = Tag.objects.bulk_create(
-            Tag(name=f"topic {n}", slug=f"topic-{n}") for n in range(500)
+            Tag(name=f"topic {n}", slug=f"topic-{n}") for n in range(min(500, max(5, count // 400)))
         )
         now = timezone.now()
         # One article every ~1.5 hours back through the years; a weekly print issue.
@@ -79,7 +81,6 @@ class Command(BaseCommand):
             )
             for n in range(issue_count)
         )
-        article_type = ContentType.objects.get_for_model(Article)
         for start in range(0, count, BATCH):
             batch = []
             for n in range(start, min(count, start + BATCH)):
@@ -104,13 +105,14 @@ class Command(BaseCommand):
                     )
                 )
             created = Article.objects.bulk_create(batch)
+            # bulk_create skips the links' save(), which copies Article.listed_at.
             ArticleAuthor.objects.bulk_create(
-                ArticleAuthor(article=a, author=author, position=i)
+                ArticleAuthor(article=a, author=author, position=i, published_at=a.listed_at)
                 for a in created
                 for i, author in enumerate(rng.sample(authors, rng.choice((1, 1, 1, 2))))
             )
-            TaggedItem.objects.bulk_create(
-                TaggedItem(content_type=article_type, object_id=a.pk, tag=tag)
+            TaggedArticle.objects.bulk_create(
+                TaggedArticle(content_object=a, tag=tag, published_at=a.listed_at)
                 for a in created
                 for tag in rng.sample(tags, rng.randint(1, 4))
             )

@@ -7,13 +7,13 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import connections, models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItemBase
 
 from articles.html import sanitize_html
+from newsroom.links import page_url
 
 
 def unique_slug(instance, value: str, *, max_length: int = 200) -> str:
@@ -42,7 +42,7 @@ class Section(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("articles:section", kwargs={"slug": self.slug})
+        return page_url("articles:section", slug=self.slug)
 
 
 class Photo(models.Model):
@@ -135,7 +135,7 @@ class Author(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("articles:author", kwargs={"slug": self.slug})
+        return page_url("articles:author", slug=self.slug)
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -318,7 +318,7 @@ class Article(models.Model):
         )
 
     def get_absolute_url(self):
-        return reverse("articles:detail", kwargs={"slug": self.slug})
+        return page_url("articles:detail", slug=self.slug)
 
     @property
     def listed_at(self):

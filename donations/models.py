@@ -1,8 +1,9 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q, Sum
-from django.urls import reverse
 from django.utils import timezone
+
+from newsroom.links import page_url
 
 MIN_AMOUNT_PENCE = 100
 MAX_AMOUNT_PENCE = 1_000_000
@@ -51,7 +52,7 @@ class Appeal(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("donations:appeal", kwargs={"slug": self.slug})
+        return page_url("donations:appeal", slug=self.slug)
 
 
 class DonationQuerySet(models.QuerySet):

@@ -1,7 +1,8 @@
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
+
+from newsroom.links import page_url
 
 
 class IssueQuerySet(models.QuerySet):
@@ -39,7 +40,7 @@ class Issue(models.Model):
         return f"Issue {self.number}"
 
     def get_absolute_url(self):
-        return reverse("issues:detail", kwargs={"number": self.number})
+        return page_url("issues:detail", number=self.number)
 
     @property
     def is_published(self):

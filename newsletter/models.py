@@ -2,8 +2,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Count, Q
 from django.db.models.functions import Lower
-from django.urls import reverse
 from django.utils import timezone
+
+from newsroom.links import page_url
 
 
 class NewsletterQuerySet(models.QuerySet):
@@ -38,7 +39,7 @@ class Newsletter(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("newsletter:archive", kwargs={"slug": self.slug})
+        return page_url("newsletter:archive", slug=self.slug)
 
     @property
     def sender(self):
@@ -179,7 +180,7 @@ class Edition(models.Model):
         return self.subject
 
     def get_absolute_url(self):
-        return reverse("newsletter:edition", kwargs={"slug": self.newsletter.slug, "pk": self.pk})
+        return page_url("newsletter:edition", slug=self.newsletter.slug, pk=self.pk)
 
     @property
     def is_editable(self):

@@ -1,8 +1,17 @@
+import logging
+
 from django.conf import settings
 from django.core.cache import cache
+from django.template.loader import render_to_string
 from django.utils.functional import SimpleLazyObject
 
 from articles.models import Article, Section
+
+logger = logging.getLogger(__name__)
+
+# Purged by pagecache.signals when what they show changes.
+NAV_SECTIONS_KEY = "reader:nav-sections"
+LATEST_NEWS_KEY = "reader:latest-news-html"
 
 # Every public page shows the sections and the latest news. Both change rarely and may
 # be a minute stale, so they are cached rather than queried on each page; a scheduled
@@ -19,28 +28,38 @@ def site(request):
     }
 
 
-def cached_nav_sections() -> list[Section]:
-    return cache.get_or_set(
-        "reader:nav-sections", lambda: list(Section.objects.all()), READER_CACHE_SECONDS
-    )
+def remembered(key, make, *, timeout=READER_CACHE_SECONDS):
+    """`make()`, kept in the cache for `timeout` seconds; made afresh when the cache is
+    down, which must not take the pages down with it."""
+    try:
+        return cache.get_or_set(key, make, timeout)
+    except Exception:
+        logger.exception("Cache unavailable; making %s afresh", key)
+        return make()
 
 
-def cached_latest_news() -> list[Article]:
-    return cache.get_or_set(
-        "reader:latest-news",
-        lambda: list(
+def nav_sections() -> list[Section]:
+    return remembered(NAV_SECTIONS_KEY, lambda: list(Section.objects.all()))
+
+
+def latest_news_html() -> str:
+    """The Latest News rail, the same on every page: kept rendered."""
+
+    def render():
+        articles = (
             Article.objects.published()
             .newest_first()
             .only("headline", "slug", "published_at")[: settings.LATEST_NEWS_COUNT]
-        ),
-        READER_CACHE_SECONDS,
-    )
+        )
+        return render_to_string("_partials/latest-news.html", {"latest_news": articles})
+
+    return remembered(LATEST_NEWS_KEY, render)
 
 
 def reader(request):
-    """The header's sections and the "Latest News" list, fetched (from the cache) only
+    """The header's sections and the "Latest News" rail, fetched (from the cache) only
     by the pages that show them."""
     return {
-        "nav_sections": SimpleLazyObject(cached_nav_sections),
-        "latest_news": SimpleLazyObject(cached_latest_news),
+        "nav_sections": SimpleLazyObject(nav_sections),
+        "latest_news": SimpleLazyObject(latest_news_html),
     }

@@ -9,9 +9,6 @@ from django.utils import timezone
 from articles.models import Article
 
 NEXT_SCHEDULED_KEY = "pagecache:next-scheduled-article"
-# Cached by newsroom.context_processors: the Latest News rail on every page.
-LATEST_NEWS_KEY = "reader:latest-news"
-NAV_SECTIONS_KEY = "reader:nav-sections"
 
 
 def _with_feeds(view_name: str, feed_name: str, **kwargs) -> list[str]:

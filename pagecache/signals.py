@@ -20,10 +20,9 @@ from articles.models import (
     TaggedArticle,
 )
 from issues.models import Issue
+from newsroom.context_processors import LATEST_NEWS_KEY, NAV_SECTIONS_KEY
 from pagecache import cache as page_cache
 from pagecache.articles import (
-    LATEST_NEWS_KEY,
-    NAV_SECTIONS_KEY,
     article_paths,
     is_public_or_scheduled,
     remember_next_scheduled_article,

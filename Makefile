@@ -64,7 +64,7 @@ test-postgres: install-dev
 
 test: lint check-migrations test-sqlite test-postgres
 
-# The slow fault and load tests (tests/faults, marked `faults`): real workers, gunicorn,
+# The slow fault and load tests (tests/faults, marked `faults`): real workers, granian,
 # SMTP and PostgreSQL processes killed and restarted. PostgreSQL is required here.
 test-faults: install-dev
 	@status=0; bin/with-postgres $(PYTHON) -m pytest -m faults || status=$$?; \

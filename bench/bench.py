@@ -2,10 +2,13 @@
 """`make bench`: seed PostgreSQL, then load each public page type with wrk (a separate
 load-generator process on loopback) from Django with its page cache cold (off) and warm,
 through nginx's front cache, and the same article's HTML as a static file served by
-nginx, which is the limit. Prints a Markdown table and writes it to var/bench.md.
+nginx, which is the limit. Django runs under the production app server (deploy/app-server,
+granian); the article page is also loaded from gunicorn gthread with the same workers and
+threads, for comparison. Prints a Markdown table and writes it to var/bench.md.
 
 Run inside bin/with-postgres (the Makefile does). Environment: BENCH_ARTICLES (200000),
-BENCH_SUBSCRIBERS (100000), BENCH_SECONDS per wrk run (4), BENCH_CONNECTIONS (16)."""
+BENCH_SUBSCRIBERS (100000), BENCH_SECONDS per wrk run (4), BENCH_CONNECTIONS (16);
+GRANIAN_BLOCKING_THREADS (4) sets the threads of both app servers."""
 
 import getpass
 import json
@@ -28,6 +31,7 @@ SECONDS = int(os.environ.get("BENCH_SECONDS", 4))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", 16))
 SMALL_ARTICLES = 1000
 WORKERS = os.cpu_count() or 1
+THREADS = int(os.environ.get("GRANIAN_BLOCKING_THREADS", 4))
 
 
 def free_port() -> int:
@@ -126,28 +130,44 @@ def main():
             renders[label] = json.loads(out.stdout.strip().splitlines()[-1])
 
         ports = {"warm": free_port(), "cold": free_port()}
-        for mode, port in ports.items():
-            app_env = {
-                **env,
-                "PAGE_CACHE_SECONDS": "600" if mode == "warm" else "0",
-                "GUNICORN_BIND": f"127.0.0.1:{port}",
-                "GUNICORN_WORKERS": str(WORKERS),
-            }
+        gunicorn_ports = {"warm": free_port(), "cold": free_port()}
+        for mode in ports:
+            app_env = {**env, "PAGE_CACHE_SECONDS": "600" if mode == "warm" else "0"}
+            with open(work / f"{mode}.log", "w") as log:
+                processes.append(
+                    subprocess.Popen(
+                        [str(ROOT / "deploy/app-server")],
+                        cwd=ROOT,
+                        env={
+                            **app_env,
+                            "GRANIAN_PORT": str(ports[mode]),
+                            "GRANIAN_WORKERS": str(WORKERS),
+                            "GRANIAN_BLOCKING_THREADS": str(THREADS),
+                        },
+                        stdout=log,
+                        stderr=log,
+                    )
+                )
+            # What production ran before granian, with the same workers and threads.
             processes.append(
                 subprocess.Popen(
                     [
                         str(ROOT / ".venv/bin/gunicorn"),
-                        "-c",
-                        "deploy/gunicorn.conf.py",
                         "newsroom.wsgi",
-                        "--error-logfile",
-                        str(work / f"{mode}.log"),
+                        *("--bind", f"127.0.0.1:{gunicorn_ports[mode]}"),
+                        *("--workers", str(WORKERS)),
+                        *("--worker-class", "gthread", "--threads", str(THREADS)),
+                        *("--keep-alive", "5"),
+                        "--preload",
+                        # Two gunicorns here: no shared control socket.
+                        "--no-control-socket",
+                        *("--error-logfile", str(work / f"gunicorn-{mode}.log")),
                     ],
                     cwd=ROOT,
                     env=app_env,
                 )
             )
-        for port in ports.values():
+        for port in (*ports.values(), *gunicorn_ports.values()):
             wait_for(f"http://127.0.0.1:{port}/")
 
         pages = renders["large"]
@@ -193,12 +213,17 @@ def main():
         print(f"Loading with wrk: {CONNECTIONS} connections, {SECONDS} s each…", flush=True)
         static = wrk(f"http://127.0.0.1:{nginx_port}/bench/article.html")
         rows = [("article HTML as a static file (nginx)", static)]
+        servers = [
+            ("Django, page cache off", f"http://127.0.0.1:{ports['cold']}"),
+            ("Django, page cache warm", f"http://127.0.0.1:{ports['warm']}"),
+            ("nginx front cache", f"http://127.0.0.1:{nginx_port}"),
+        ]
+        gunicorn = [
+            ("gunicorn gthread, page cache off", f"http://127.0.0.1:{gunicorn_ports['cold']}"),
+            ("gunicorn gthread, page cache warm", f"http://127.0.0.1:{gunicorn_ports['warm']}"),
+        ]
         for name, page in pages.items():
-            for label, base in (
-                ("Django, page cache off", f"http://127.0.0.1:{ports['cold']}"),
-                ("Django, page cache warm", f"http://127.0.0.1:{ports['warm']}"),
-                ("nginx front cache", f"http://127.0.0.1:{nginx_port}"),
-            ):
+            for label, base in servers + (gunicorn if name == "article" else []):
                 urllib.request.urlopen(base + page["url"]).read()  # warm
                 rows.append((f"{name}: {label}", wrk(base + page["url"])))
         print_table(rows, static, renders, work)
@@ -214,9 +239,9 @@ def print_table(rows, static, renders, work):
     lines = [
         f"Benchmark: {ARTICLES:,} articles, {SUBSCRIBERS:,} subscribers, PostgreSQL, page cache "
         "in process memory, "
-        f"DEBUG off, gunicorn {WORKERS} workers "
-        f"({os.environ.get('GUNICORN_WORKER_CLASS', 'gthread')}), wrk {CONNECTIONS} connections "
-        f"{SECONDS} s per row, {os.cpu_count()} cores shared by everything.",
+        f"DEBUG off, granian (WSGI, {WORKERS} workers, {THREADS} blocking threads each; the "
+        f"gunicorn rows: gthread, {WORKERS} workers, {THREADS} threads each), wrk {CONNECTIONS} "
+        f"connections {SECONDS} s per row, {os.cpu_count()} cores shared by everything.",
         "",
         "| Page | req/s | p50 ms | p99 ms | ratio to static |",
         "|---|---:|---:|---:|---:|",

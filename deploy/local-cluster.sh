@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The production shape on one machine: PostgreSQL, Redis, two gunicorn app servers, two
-# task workers and nginx in front. `deploy/local-cluster.sh` serves until Ctrl-C;
-# `deploy/local-cluster.sh COMMAND…` runs COMMAND against it and stops everything after.
+# The production shape on one machine: PostgreSQL, Redis, two app servers
+# (deploy/app-server), two task workers and nginx in front. `deploy/local-cluster.sh`
+# serves until Ctrl-C; `deploy/local-cluster.sh COMMAND…` runs COMMAND against it and
+# stops everything after.
 # COMMAND sees CLUSTER_URL (nginx), CLUSTER_APP_URLS (the app servers, space-separated)
 # and the cluster's DATABASE_URL and CACHE_URL.
 #
@@ -54,9 +55,7 @@ app_urls=()
 upstreams=""
 for n in 1 2; do
     port=$(free_port)
-    GUNICORN_BIND="127.0.0.1:$port" GUNICORN_WORKERS=${GUNICORN_WORKERS:-1} \
-        .venv/bin/gunicorn -c deploy/gunicorn.conf.py newsroom.wsgi \
-        --error-logfile "$run/app$n.log" &
+    GRANIAN_PORT=$port GRANIAN_WORKERS=${GRANIAN_WORKERS:-1} deploy/app-server >"$run/app$n.log" 2>&1 &
     pids+=($!)
     app_urls+=("http://127.0.0.1:$port")
     upstreams+="server 127.0.0.1:$port; "

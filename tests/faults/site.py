@@ -1,10 +1,9 @@
-"""The site as production runs it, for the fault and load tests: gunicorn (with
-deploy/gunicorn.conf.py when present) on a loopback port against a throwaway database
-seeded by `seed_bench`, and the task worker beside it."""
+"""The site as production runs it, for the fault and load tests: the app server
+(deploy/app-server) on a loopback port against a throwaway database seeded by
+`seed_bench`, and the task worker beside it."""
 
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -12,8 +11,7 @@ from pathlib import Path
 
 from newsletter.loadtest import BASE_DIR, environment, free_port, manage, query
 
-GUNICORN = Path(sys.executable).parent / "gunicorn"
-GUNICORN_CONF = BASE_DIR / "deploy" / "gunicorn.conf.py"
+APP_SERVER = BASE_DIR / "deploy" / "app-server"
 
 
 def site_environment(database_url: str, smtp_port: int, tmp_path: Path, **overrides) -> dict:
@@ -46,22 +44,11 @@ def seed_site(env: dict, database_url: str, *, articles: int = 200) -> list[str]
     return ["/", f"/articles/{slug}/", "/feeds/latest/rss/"]
 
 
-def start_gunicorn(env: dict, log, *, workers: int = 2) -> tuple[subprocess.Popen, str]:
+def start_app_server(env: dict, log, *, workers: int = 2) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    config = ["-c", str(GUNICORN_CONF)] if GUNICORN_CONF.exists() else []
     server = subprocess.Popen(
-        [
-            str(GUNICORN),
-            *config,
-            "newsroom.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--error-logfile",
-            "-",
-        ],
-        env=env,
+        [str(APP_SERVER)],
+        env={**env, "GRANIAN_PORT": str(port), "GRANIAN_WORKERS": str(workers)},
         cwd=BASE_DIR,
         stdout=log,
         stderr=log,
@@ -75,7 +62,7 @@ def start_gunicorn(env: dict, log, *, workers: int = 2) -> tuple[subprocess.Pope
         except (urllib.error.URLError, ConnectionError):
             if server.poll() is not None or time.monotonic() > deadline:
                 server.kill()
-                raise RuntimeError("gunicorn did not start") from None
+                raise RuntimeError("the app server did not start") from None
             time.sleep(0.2)
 
 
@@ -90,7 +77,7 @@ def stop(process: subprocess.Popen | None) -> None:
 
 
 def start_redis(tmp_path: Path) -> tuple[subprocess.Popen, str]:
-    """A Redis for the page cache that every gunicorn worker shares, as in production."""
+    """A Redis for the page cache that every app server process shares, as in production."""
     port = free_port()
     redis = subprocess.Popen(
         [

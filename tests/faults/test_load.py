@@ -1,4 +1,4 @@
-"""A breaking-news spike against gunicorn, from a load generator in its own process on
+"""A breaking-news spike against the app server, from a load generator in its own process on
 loopback: 300 requests a second for 60 s across the front page, articles and the feed,
 starting from an empty page cache, plus 50 newsletter signups a second. No errors, p95
 under 300 ms once the cache is warm, every signup stored and confirmed by exactly one
@@ -15,7 +15,7 @@ import urllib.request
 import pytest
 
 from newsletter.loadtest import BASE_DIR, query, start_sink, start_worker, wait_for
-from tests.faults.site import seed_site, site_environment, start_gunicorn, start_redis, stop
+from tests.faults.site import seed_site, site_environment, start_app_server, start_redis, stop
 from tests.figures import record
 
 pytestmark = pytest.mark.faults
@@ -33,7 +33,7 @@ def p95(latencies):
 
 
 def warm_up_processes(url: str) -> None:
-    """Every gunicorn process imports, loads templates and connects to the database before
+    """Every app server process imports, loads templates and connects to the database before
     the spike, through a page the page cache does not keep: the cache itself stays cold."""
     for _ in range(30):
         with urllib.request.urlopen(url + "/newsletters/", timeout=30) as response:
@@ -52,7 +52,7 @@ def test_breaking_news_spike(tmp_path, database_url):
         controller.port,
         tmp_path,
         CACHE_URL=cache_url,
-        GUNICORN_THREADS=4,
+        GRANIAN_BLOCKING_THREADS=4,
         # A connection for every thread, and one to spare.
         DATABASE_POOL_MAX=5,
     )
@@ -69,7 +69,7 @@ def test_breaking_news_spike(tmp_path, database_url):
     server = workers = None
     out = tmp_path / "load.json"
     try:
-        server, url = start_gunicorn(env, log, workers=3)
+        server, url = start_app_server(env, log, workers=3)
         workers = [start_worker(env, log=log) for _ in range(2)]
         warm_up_processes(url)
         subprocess.run(

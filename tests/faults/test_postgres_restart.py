@@ -1,5 +1,5 @@
 """PostgreSQL restarts (`pg_ctl restart -m fast`) while readers load pages and
-subscribers sign up through gunicorn: no committed signup is lost, readers get 503 with
+subscribers sign up through the app server: no committed signup is lost, readers get 503 with
 Retry-After rather than 500 in the gap, and the site answers again within 10 s."""
 
 import os
@@ -14,7 +14,7 @@ from collections import Counter
 import pytest
 
 from newsletter.loadtest import query
-from tests.faults.site import seed_site, site_environment, start_gunicorn, stop
+from tests.faults.site import seed_site, site_environment, start_app_server, stop
 from tests.figures import record
 
 pytestmark = [
@@ -92,10 +92,10 @@ class Traffic:
 
 
 def test_readers_get_503_and_signups_survive_a_postgres_restart(tmp_path, database_url):
-    env = site_environment(database_url, 1, tmp_path, PAGE_CACHE_SECONDS=0, GUNICORN_WORKERS=2)
+    env = site_environment(database_url, 1, tmp_path, PAGE_CACHE_SECONDS=0)
     paths = seed_site(env, database_url)
-    log = (tmp_path / "gunicorn.log").open("w")
-    server, url = start_gunicorn(env, log)
+    log = (tmp_path / "app-server.log").open("w")
+    server, url = start_app_server(env, log, workers=2)
     traffic = Traffic(url, paths)
     try:
         threads = traffic.run()

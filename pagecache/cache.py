@@ -52,6 +52,7 @@ class CachedPage:
         response = HttpResponse(self.content, status=self.status)
         for name, value in self.headers:
             response.headers[name] = value
+        response.headers["X-Accel-Expires"] = front_cache_expiry()
         return get_conditional_response(
             request, etag=self.etag, last_modified=self.last_modified, response=response
         )
@@ -91,9 +92,18 @@ def add_cache_headers(response):
         set_response_etag(response)
     if not response.has_header("Last-Modified"):
         response.headers["Last-Modified"] = http_date(time.time())
-    # For nginx in front (deploy/nginx.conf), which removes the header: how long it keeps
-    # the page. Short, because open-source nginx cannot be purged.
-    response.headers["X-Accel-Expires"] = str(settings.FRONT_CACHE_SECONDS)
+    response.headers["X-Accel-Expires"] = front_cache_expiry()
+
+
+def front_cache_expiry() -> str:
+    """For nginx in front (deploy/nginx.conf), which removes the header: until when it may
+    keep the page. Short, because open-source nginx cannot be purged. An absolute time,
+    the end of the FRONT_CACHE_SECONDS-th second from now: nginx counts whole seconds, and
+    a relative "1" lets a page stay until the end of the next second, up to 2 s. "0" asks
+    nginx not to store the page at all."""
+    if settings.FRONT_CACHE_SECONDS <= 0:
+        return "0"
+    return f"@{int(time.time()) + settings.FRONT_CACHE_SECONDS - 1}"
 
 
 def store(request, response, tokens, *, timeout: int) -> None:

@@ -1,5 +1,6 @@
 """Cache headers, conditional GET and the page cache with its precise purges."""
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -87,6 +88,26 @@ def test_conditional_get_answers_304_on_miss_and_on_hit(client, site):
     assert since.status_code == 304
     other = client.get(url, headers={"If-None-Match": '"something-else"'})
     assert other.status_code == 200 and other.content == first.content
+
+
+def test_the_front_cache_keeps_a_page_to_the_end_of_the_second_as_of_each_answer(
+    client, site, settings
+):
+    """nginx counts whole seconds: an absolute expiry at the end of this second keeps a
+    page under one second, where a relative "1" could keep it for two. A page from the
+    page cache gets an expiry worked out as it is served, not the one it was stored with."""
+    url = site["story"].get_absolute_url()
+    for front_cache_seconds in (1, 5):  # a render, then the stored page
+        settings.FRONT_CACHE_SECONDS = front_cache_seconds
+        before = int(time.time())
+        expires = client.get(url)["X-Accel-Expires"]
+        after = int(time.time())
+        assert expires.startswith("@")
+        assert (
+            before + front_cache_seconds - 1 <= int(expires[1:]) <= after + front_cache_seconds - 1
+        )
+    settings.FRONT_CACHE_SECONDS = 0
+    assert client.get(url)["X-Accel-Expires"] == "0"
 
 
 def test_a_cached_page_is_served_without_queries(client, site, django_assert_num_queries):

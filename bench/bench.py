@@ -254,7 +254,7 @@ def print_table(rows, static, renders, work):
         )
     lines += [
         "",
-        f"Uncached render in-process (median of 30; queries) at {SMALL_ARTICLES:,} and "
+        f"Uncached render in-process (median of 100; queries) at {SMALL_ARTICLES:,} and "
         f"{ARTICLES:,} articles:",
         "",
         f"| Page | ms at {SMALL_ARTICLES:,} | ms at {ARTICLES:,} | ratio | queries |",

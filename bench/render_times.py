@@ -21,13 +21,14 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from bench.pages import page_urls  # noqa: E402
 
+SAMPLES = 100
 client = Client()
 results = {}
 for name, url in page_urls().items():
     for _ in range(5):
         client.get(url)  # warm the process: templates, the nav and Latest News caches
     times = []
-    for _ in range(30):
+    for _ in range(SAMPLES):
         started = time.perf_counter()
         response = client.get(url)
         times.append(time.perf_counter() - started)

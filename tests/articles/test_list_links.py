@@ -2,12 +2,15 @@
 publication time (Article.listed_at). These tests keep that copy in step with every way
 an article, its tags and its byline change."""
 
+import io
 from datetime import timedelta
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from taggit.models import Tag, TaggedItem
@@ -142,6 +145,15 @@ def test_merging_tags_needs_the_permission_to_delete_them(client):
     response = client.post("/admin/taggit/tag/merge-tags/", {"new_tag_name": "Waterfront"})
     assert response.status_code == 403
     assert Tag.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)  # seed_bench runs VACUUM on PostgreSQL
+def test_seed_bench_gives_its_bulk_inserted_links_their_publication_times():
+    call_command("seed_bench", articles=60, stdout=io.StringIO())
+    assert Article.objects.count() == 60
+    assert TaggedArticle.objects.count() >= 60 and ArticleAuthor.objects.count() >= 60
+    assert not TaggedArticle.objects.exclude(published_at=F("content_object__published_at"))
+    assert not ArticleAuthor.objects.exclude(published_at=F("article__published_at"))
 
 
 @pytest.mark.django_db(transaction=True)

@@ -474,7 +474,8 @@ class SlugRedirect(models.Model):
         return f"{self.old_slug} → {self.article.slug}"
 
 
-# Every saved version of an article keeps its byline and sidebars with it.
-reversion.register(Article, follow=["sidebars", "articleauthor_set"])
+# Every saved version of an article keeps its byline, sidebars and tags with it.
+reversion.register(Article, follow=["sidebars", "articleauthor_set", "tag_links"])
 reversion.register(Sidebar)
 reversion.register(ArticleAuthor)
+reversion.register(TaggedArticle)

@@ -7,8 +7,9 @@ import re
 
 from django.utils import timezone
 from django.utils.formats import date_format
+from taggit.models import Tag
 
-from articles.models import Article, ArticleAuthor, Author, Photo, Section, Sidebar
+from articles.models import Article, ArticleAuthor, Author, Photo, Section, Sidebar, TaggedArticle
 
 BLOCK_END = re.compile(r"</(p|h[1-6]|li|blockquote)>|<br\s*/?>|<hr\s*/?>", re.IGNORECASE)
 TAG = re.compile(r"<[^>]+>")
@@ -59,7 +60,7 @@ def readable_fields(version) -> dict[str, list[str]]:
     lines = {name: text_lines(values.get(name)) for name, _ in FIELDS}
 
     related = version.revision.version_set.select_related("content_type")
-    byline, sidebars = [], []
+    byline, sidebars, tags = [], [], []
     for other in related:
         model = other.content_type.model_class()
         fields = other.field_dict
@@ -67,7 +68,10 @@ def readable_fields(version) -> dict[str, list[str]]:
             byline.append((fields["position"], _names(Author, fields["author_id"])))
         elif model is Sidebar and fields.get("article_id") == version.object.pk:
             sidebars.append((fields["position"], fields["heading"], fields["body"]))
+        elif model is TaggedArticle and fields.get("content_object_id") == version.object.pk:
+            tags.append(_names(Tag, fields["tag_id"]))
     lines["byline"] = [name for _, name in sorted(byline)]
+    lines["tags"] = sorted(tags)
     lines["sidebars"] = [
         line
         for _, heading, body in sorted(sidebars, key=lambda s: s[:2])
@@ -80,7 +84,7 @@ def compare(older, newer) -> list[dict]:
     """The fields that differ between two versions, each with its diff lines as
     (kind, text) pairs: kind is "added", "removed" or "same" (context)."""
     before, after = readable_fields(older), readable_fields(newer)
-    labels = [*FIELDS, ("byline", "Byline"), ("sidebars", "Sidebars")]
+    labels = [*FIELDS, ("byline", "Byline"), ("tags", "Tags"), ("sidebars", "Sidebars")]
     changes = []
     for name, label in labels:
         if before[name] == after[name]:

@@ -11,6 +11,7 @@ import reversion
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
+from taggit.models import Tag
 
 from articles.models import (
     Article,
@@ -19,6 +20,7 @@ from articles.models import (
     Author,
     Sidebar,
     SlugRedirect,
+    TaggedArticle,
 )
 
 Status = Article.Status
@@ -149,8 +151,9 @@ def remember_old_slug(article: Article, old_slug: str) -> None:
 
 
 def restore_revision(article: Article, version, *, by) -> None:
-    """Put back the words, photo, byline and sidebars of an earlier version. Its status,
-    publication time and slug stay as they are now: those move only through the workflow."""
+    """Put back the words, photo, byline, sidebars and tags of an earlier version. Its
+    status, publication time and slug stay as they are now: those move only through the
+    workflow."""
     fields = version.field_dict
     for name in ("headline", "standfirst", "body", "print_page"):
         setattr(article, name, fields[name])
@@ -169,6 +172,14 @@ def restore_revision(article: Article, version, *, by) -> None:
             if model is ArticleAuthor and not Author.objects.filter(pk=data["author_id"]).exists():
                 continue
             model.objects.create(**{k: v for k, v in data.items() if k != "id"})
+        # Through the tag manager, whose signal purges the pages of the tags that change.
+        tag_ids = [
+            other.field_dict["tag_id"]
+            for other in related
+            if other.content_type.model_class() is TaggedArticle
+            and other.field_dict["content_object_id"] == article.pk
+        ]
+        article.tags.set(list(Tag.objects.filter(pk__in=tag_ids)))
         reversion.set_user(by)
         label = date_format(timezone.localtime(version.revision.date_created), "j F Y, H:i")
         reversion.set_comment(f"Restored the version of {label}")

@@ -3,6 +3,7 @@
 from django.contrib.auth.models import Group, User
 from django.test import Client
 from django.urls import reverse
+from taggit.utils import edit_string_for_tags
 
 ROLES = ["writer", "sub-editor", "editor", "superuser"]
 
@@ -34,7 +35,7 @@ def change_form_data(article, **overrides) -> dict:
         "slug": article.slug,
         "standfirst": article.standfirst,
         "section": article.section_id,
-        "tags": "",
+        "tags": edit_string_for_tags(list(article.tags.all())),
         "issue": article.issue_id or "",
         "print_page": article.print_page or "",
         "lead_photo": article.lead_photo_id or "",

@@ -1,4 +1,5 @@
 import pytest
+from django.test import Client
 from django.urls import reverse
 from reversion.models import Version
 
@@ -68,7 +69,7 @@ def test_editor_compares_two_revisions_as_a_readable_diff():
     )
     assert response.status_code == 200
     (change,) = response.context["changes"]
-    assert change["label"] == "Body"
+    assert change["label"] == "Body"  # the tags, unchanged, are not listed
     assert ("removed", "The depot closed.") in change["lines"]
     assert ("added", "The depot stayed open & quiet.") in change["lines"]
     assert ("same", "Drivers walked out.") in change["lines"]
@@ -77,13 +78,15 @@ def test_editor_compares_two_revisions_as_a_readable_diff():
 
 def test_editor_restores_a_revision_keeping_status_and_address():
     editor = make_user("editor")
-    article = ArticleFactory(headline="Original headline")
+    article = ArticleFactory(headline="Original headline", tags=["Buses", "Pay"])
     SidebarFactory(article=article, heading="Original boxout")
     client = client_for(editor)
     save_in_admin(client, article)
     old_version = versions_of(article)[0]
     article.sidebars.all().delete()
-    save_in_admin(client, article, headline="Worse headline", slug="new-address")
+    save_in_admin(client, article, headline="Worse headline", slug="new-address", tags="Trams")
+    reader = Client()  # no session: served from the page cache
+    assert article.slug in reader.get(reverse("articles:tag", args=["trams"])).text
 
     response = client.post(
         reverse("admin:articles_article_restore", args=[article.pk, old_version.pk])
@@ -93,6 +96,10 @@ def test_editor_restores_a_revision_keeping_status_and_address():
     article.refresh_from_db()
     assert article.headline == "Original headline"
     assert [s.heading for s in article.sidebars.all()] == ["Original boxout"]
+    assert sorted(tag.name for tag in article.tags.all()) == ["Buses", "Pay"]
+    # The page of the tag it lost was purged, and the restored tags' pages list it.
+    assert reader.get(reverse("articles:tag", args=["trams"])).status_code == 404
+    assert article.slug in reader.get(reverse("articles:tag", args=["buses"])).text
     assert article.slug == "new-address"
     assert article.status == Article.Status.PUBLISHED
     assert versions_of(article)[0].revision.comment.startswith("Restored the version of")
@@ -118,3 +125,19 @@ def test_writers_cannot_read_the_history_of_others_articles():
         reverse("admin:articles_article_revisions", args=[article.pk])
     )
     assert response.status_code == 404
+
+
+def test_the_comparison_lists_tags_put_on_and_taken_off():
+    editor = make_user("editor")
+    article = ArticleFactory(tags=["Buses"])
+    client = client_for(editor)
+    save_in_admin(client, article)
+    save_in_admin(client, article, tags="Buses, Trams")
+    newest, older = versions_of(article)
+    response = client.get(
+        reverse("admin:articles_article_compare", args=[article.pk]),
+        {"from": older.pk, "to": newest.pk},
+    )
+    (change,) = response.context["changes"]
+    assert change["label"] == "Tags"
+    assert ("added", "Trams") in change["lines"] and ("same", "Buses") in change["lines"]

@@ -3,8 +3,8 @@
 load-generator process on loopback) from Django with its page cache cold (off) and warm,
 through nginx's front cache, and the same article's HTML as a static file served by
 nginx, which is the limit. Django runs under the production app server (deploy/app-server,
-granian); the article page is also loaded from gunicorn gthread with the same workers and
-threads, for comparison. Prints a Markdown table and writes it to var/bench.md.
+granian); the article page is also loaded from gunicorn, gthread with the same workers
+and threads and sync, for comparison. Prints a Markdown table and writes it to var/bench.md.
 
 Run inside bin/with-postgres (the Makefile does). Environment: BENCH_ARTICLES (200000),
 BENCH_SUBSCRIBERS (100000), BENCH_SECONDS per wrk run (4), BENCH_CONNECTIONS (16);
@@ -31,6 +31,7 @@ SECONDS = int(os.environ.get("BENCH_SECONDS", 4))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", 16))
 SMALL_ARTICLES = 1000
 WORKERS = os.cpu_count() or 1
+REPEATS = 3
 THREADS = int(os.environ.get("GRANIAN_BLOCKING_THREADS", 4))
 
 
@@ -76,6 +77,10 @@ def wrk(url) -> dict:
         "p99": to_ms(latency["99"]),
         "errors": int(errors.group(1)) if errors else 0,
     }
+
+
+def median_run(runs: list[dict]) -> dict:
+    return sorted(runs, key=lambda run: run["rps"])[len(runs) // 2]
 
 
 def main():
@@ -130,7 +135,13 @@ def main():
             renders[label] = json.loads(out.stdout.strip().splitlines()[-1])
 
         ports = {"warm": free_port(), "cold": free_port()}
-        gunicorn_ports = {"warm": free_port(), "cold": free_port()}
+        # What production ran before granian, for comparison: gunicorn's threaded and
+        # plain (one request per process at a time, no keep-alive) workers.
+        gunicorn_ports = {
+            (worker_class, mode): free_port()
+            for worker_class in ("gthread", "sync")
+            for mode in ports
+        }
         for mode in ports:
             app_env = {**env, "PAGE_CACHE_SECONDS": "600" if mode == "warm" else "0"}
             with open(work / f"{mode}.log", "w") as log:
@@ -148,23 +159,25 @@ def main():
                         stderr=log,
                     )
                 )
-            # What production ran before granian, with the same workers and threads.
+        for (worker_class, mode), port in gunicorn_ports.items():
             processes.append(
                 subprocess.Popen(
                     [
                         str(ROOT / ".venv/bin/gunicorn"),
                         "newsroom.wsgi",
-                        *("--bind", f"127.0.0.1:{gunicorn_ports[mode]}"),
+                        *("--bind", f"127.0.0.1:{port}"),
                         *("--workers", str(WORKERS)),
-                        *("--worker-class", "gthread", "--threads", str(THREADS)),
+                        *("--worker-class", worker_class),
+                        # More than one thread would turn a sync worker into gthread.
+                        *("--threads", str(THREADS if worker_class == "gthread" else 1)),
                         *("--keep-alive", "5"),
                         "--preload",
-                        # Two gunicorns here: no shared control socket.
+                        # Several gunicorns here: no shared control socket.
                         "--no-control-socket",
-                        *("--error-logfile", str(work / f"gunicorn-{mode}.log")),
+                        *("--error-logfile", str(work / f"gunicorn-{worker_class}-{mode}.log")),
                     ],
                     cwd=ROOT,
-                    env=app_env,
+                    env={**env, "PAGE_CACHE_SECONDS": "600" if mode == "warm" else "0"},
                 )
             )
         for port in (*ports.values(), *gunicorn_ports.values()):
@@ -211,19 +224,35 @@ def main():
         wait_for(f"http://127.0.0.1:{nginx_port}/bench/article.html")
 
         print(f"Loading with wrk: {CONNECTIONS} connections, {SECONDS} s each…", flush=True)
-        static = wrk(f"http://127.0.0.1:{nginx_port}/bench/article.html")
-        rows = [("article HTML as a static file (nginx)", static)]
+        # The goal is a ratio of these two, within a single run's noise here: each is
+        # loaded REPEATS times, alternately, and its median run kept.
+        static_runs, front_cache_runs = [], []
+        article_through_nginx = f"http://127.0.0.1:{nginx_port}{pages['article']['url']}"
+        urllib.request.urlopen(article_through_nginx).read()
+        for _ in range(REPEATS):
+            static_runs.append(wrk(f"http://127.0.0.1:{nginx_port}/bench/article.html"))
+            front_cache_runs.append(wrk(article_through_nginx))
+        static = median_run(static_runs)
+        rows = [(f"article HTML as a static file (nginx), median of {REPEATS}", static)]
         servers = [
             ("Django, page cache off", f"http://127.0.0.1:{ports['cold']}"),
             ("Django, page cache warm", f"http://127.0.0.1:{ports['warm']}"),
             ("nginx front cache", f"http://127.0.0.1:{nginx_port}"),
         ]
         gunicorn = [
-            ("gunicorn gthread, page cache off", f"http://127.0.0.1:{gunicorn_ports['cold']}"),
-            ("gunicorn gthread, page cache warm", f"http://127.0.0.1:{gunicorn_ports['warm']}"),
+            (
+                f"gunicorn {worker_class}, page cache {'warm' if mode == 'warm' else 'off'}",
+                f"http://127.0.0.1:{port}",
+            )
+            for (worker_class, mode), port in gunicorn_ports.items()
         ]
         for name, page in pages.items():
             for label, base in servers + (gunicorn if name == "article" else []):
+                if base + page["url"] == article_through_nginx:
+                    rows.append(
+                        (f"{name}: {label}, median of {REPEATS}", median_run(front_cache_runs))
+                    )
+                    continue
                 urllib.request.urlopen(base + page["url"]).read()  # warm
                 rows.append((f"{name}: {label}", wrk(base + page["url"])))
         print_table(rows, static, renders, work)
@@ -240,8 +269,9 @@ def print_table(rows, static, renders, work):
         f"Benchmark: {ARTICLES:,} articles, {SUBSCRIBERS:,} subscribers, PostgreSQL, page cache "
         "in process memory, "
         f"DEBUG off, granian (WSGI, {WORKERS} workers, {THREADS} blocking threads each; the "
-        f"gunicorn rows: gthread, {WORKERS} workers, {THREADS} threads each), wrk {CONNECTIONS} "
-        f"connections {SECONDS} s per row, {os.cpu_count()} cores shared by everything.",
+        f"gunicorn rows: {WORKERS} workers, gthread with {THREADS} threads each or sync), "
+        f"wrk {CONNECTIONS} connections {SECONDS} s per row, "
+        f"{os.cpu_count()} cores shared by everything.",
         "",
         "| Page | req/s | p50 ms | p99 ms | ratio to static |",
         "|---|---:|---:|---:|---:|",

@@ -29,13 +29,21 @@ def site(request):
 
 
 def remembered(key, make, *, timeout=READER_CACHE_SECONDS):
-    """`make()`, kept in the cache for `timeout` seconds; made afresh when the cache is
-    down, which must not take the pages down with it."""
+    """`make()`, kept in the cache for `timeout` seconds (it must not return None); made
+    afresh when the cache is down, which must not take the pages down with it. Errors of
+    `make()` itself are not the cache's: they go up as they are."""
     try:
-        return cache.get_or_set(key, make, timeout)
+        value = cache.get(key)
     except Exception:
         logger.exception("Cache unavailable; making %s afresh", key)
         return make()
+    if value is None:
+        value = make()
+        try:
+            cache.set(key, value, timeout)
+        except Exception:
+            logger.exception("Cache unavailable; not keeping %s", key)
+    return value
 
 
 def nav_sections() -> list[Section]:

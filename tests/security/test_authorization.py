@@ -42,6 +42,14 @@ def newsroom():
     return article
 
 
+def client_for(user) -> Client:
+    """A client signed in as `user`, or anonymous for None."""
+    client = Client()
+    if user:
+        client.force_login(user)
+    return client
+
+
 def user_for(role):
     if role == "anonymous":
         return None
@@ -94,9 +102,7 @@ def allowed(model_admin, kind, obj, user) -> bool | None:
 @pytest.mark.parametrize("role", ROLES)
 def test_every_admin_url_answers_each_role_as_its_permissions_say(newsroom, role):
     user = user_for(role)
-    client = Client()
-    if user:
-        client.force_login(user)
+    client = client_for(user)
     failures = []
     for url, model_admin, kind, obj in admin_urls():
         response = client.get(url)
@@ -125,9 +131,7 @@ def test_every_admin_url_answers_each_role_as_its_permissions_say(newsroom, role
 @pytest.mark.parametrize("role", ROLES)
 def test_the_preview_is_for_the_newsroom_only(newsroom, role):
     user = user_for(role)
-    client = Client()
-    if user:
-        client.force_login(user)
+    client = client_for(user)
     url = reverse("articles:preview", args=[newsroom.pk])
     response = client.get(url)
     may_see = user is not None and user.has_perm("articles.view_article")

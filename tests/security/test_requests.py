@@ -9,7 +9,6 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
-from django.contrib.auth.models import User
 from django.test import Client
 
 from articles.models import Article
@@ -18,18 +17,11 @@ from newsletter.mail import render_edition
 from newsletter.models import Edition, Newsletter, Subscriber, Subscription
 from newsletter.tokens import make_confirm_token, make_unsubscribe_token
 from tests.factories import ArticleFactory
+from tests.security.conftest import EDITOR_PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
-PASSWORD = "a-long-editor-password"
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def editor():
-    return User.objects.create_user(
-        "editor", "editor@example.org", PASSWORD, is_staff=True, is_superuser=True
-    )
 
 
 @pytest.fixture
@@ -64,7 +56,7 @@ def pledge(email="donor@example.org"):
 
 
 CSRF_PROTECTED = [
-    ("/admin/login/", {"username": "editor", "password": PASSWORD}),
+    ("/admin/login/", {"username": "editor", "password": EDITOR_PASSWORD}),
     ("/accounts/password-reset/", {"email": "editor@example.org"}),
     ("/donate/", {"amount": "10", "frequency": "one-off", "donor_name": "A",
                   "donor_email": "a@example.org"}),
@@ -162,7 +154,7 @@ def test_admin_login_next_stays_on_our_host(editor, evil):
     client = Client()
     response = client.post(
         f"/admin/login/?next={quote(evil)}",
-        {"username": "editor", "password": PASSWORD, "next": evil},
+        {"username": "editor", "password": EDITOR_PASSWORD, "next": evil},
     )
     assert response.status_code == 302
     assert stays_here(response["Location"]), response["Location"]

@@ -10,17 +10,11 @@ from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from tests.security.conftest import EDITOR_PASSWORD
+
 LOGIN = "/admin/login/?next=/admin/"
-PASSWORD = "a-long-editor-password"
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def editor():
-    return User.objects.create_user(
-        "editor", "editor@example.org", PASSWORD, is_staff=True, is_superuser=True
-    )
 
 
 def attempt(client, password, *, username="editor", **extra):
@@ -38,7 +32,7 @@ def fail_until_locked(settings, client, **extra):
 def test_repeated_failures_lock_out_even_the_right_password(settings, editor):
     client = Client()
     fail_until_locked(settings, client)
-    response = attempt(client, PASSWORD)
+    response = attempt(client, EDITOR_PASSWORD)
     assert response.status_code == 429
     assert "Too many sign-in attempts" in response.text
     assert "_auth_user_id" not in client.session
@@ -51,19 +45,19 @@ def test_a_forged_forwarded_for_does_not_reset_the_count(settings, editor, forge
     client = Client()
     for n in range(settings.AXES_FAILURE_LIMIT):
         attempt(client, "wrong", HTTP_X_FORWARDED_FOR=f"{forged}, 192.0.2.{n}")
-    assert attempt(client, PASSWORD, HTTP_X_FORWARDED_FOR=forged).status_code == 429
+    assert attempt(client, EDITOR_PASSWORD, HTTP_X_FORWARDED_FOR=forged).status_code == 429
 
 
 def test_the_username_stays_locked_from_another_address(settings, editor):
     fail_until_locked(settings, Client(REMOTE_ADDR="198.51.100.7"))
-    assert attempt(Client(REMOTE_ADDR="198.51.100.8"), PASSWORD).status_code == 429
+    assert attempt(Client(REMOTE_ADDR="198.51.100.8"), EDITOR_PASSWORD).status_code == 429
 
 
 def test_an_address_is_locked_for_every_username(settings, editor):
     client = Client(REMOTE_ADDR="198.51.100.9")
     for n in range(settings.AXES_FAILURE_LIMIT):
         attempt(client, "wrong", username=f"guess{n}")
-    assert attempt(client, PASSWORD).status_code == 429
+    assert attempt(client, EDITOR_PASSWORD).status_code == 429
 
 
 def test_behind_a_trusted_proxy_the_address_it_saw_counts(settings, editor):
@@ -74,10 +68,10 @@ def test_behind_a_trusted_proxy_the_address_it_saw_counts(settings, editor):
         attempt(
             proxy, "wrong", username=f"guess{n}", HTTP_X_FORWARDED_FOR=f"1.2.3.{n}, 203.0.113.5"
         )
-    locked = attempt(proxy, PASSWORD, HTTP_X_FORWARDED_FOR="203.0.113.5")
+    locked = attempt(proxy, EDITOR_PASSWORD, HTTP_X_FORWARDED_FOR="203.0.113.5")
     assert locked.status_code == 429
     # Another reader behind the same proxy is not locked out by them.
-    other = attempt(proxy, PASSWORD, HTTP_X_FORWARDED_FOR="203.0.113.6")
+    other = attempt(proxy, EDITOR_PASSWORD, HTTP_X_FORWARDED_FOR="203.0.113.6")
     assert other.status_code == 302
 
 
@@ -85,11 +79,11 @@ def test_a_success_before_the_limit_starts_the_count_again(settings, editor):
     client = Client()
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         attempt(client, "wrong")
-    assert attempt(client, PASSWORD).status_code == 302
+    assert attempt(client, EDITOR_PASSWORD).status_code == 302
     client.logout()
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         attempt(client, "wrong")
-    assert attempt(client, PASSWORD).status_code == 302
+    assert attempt(client, EDITOR_PASSWORD).status_code == 302
 
 
 # -- Two-factor sign-in ------------------------------------------------------------------
@@ -118,17 +112,19 @@ def turn_on_two_factor(client) -> TOTPDevice:
 
 def test_staff_turn_on_two_factor_and_then_need_the_code(editor):
     client = Client()
-    assert attempt(client, PASSWORD).status_code == 302
+    assert attempt(client, EDITOR_PASSWORD).status_code == 302
     device = turn_on_two_factor(client)
     assert client.get("/admin/").status_code == 200  # this session was verified by it
     client.logout()
 
     fresh = Client()
-    without = attempt(fresh, PASSWORD)
+    without = attempt(fresh, EDITOR_PASSWORD)
     assert without.status_code == 200
     assert "Enter the current code from your authenticator app" in without.text
     assert fresh.get("/admin/").status_code == 302
-    wrong = fresh.post(LOGIN, {"username": "editor", "password": PASSWORD, "otp_token": "123456"})
+    wrong = fresh.post(
+        LOGIN, {"username": "editor", "password": EDITOR_PASSWORD, "otp_token": "123456"}
+    )
     assert "Enter the current code" in wrong.text
     device.refresh_from_db()
     device.throttle_reset()
@@ -136,7 +132,8 @@ def test_staff_turn_on_two_factor_and_then_need_the_code(editor):
     TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1)
     device.refresh_from_db()
     right = fresh.post(
-        LOGIN, {"username": "editor", "password": PASSWORD, "otp_token": current_code(device)}
+        LOGIN,
+        {"username": "editor", "password": EDITOR_PASSWORD, "otp_token": current_code(device)},
     )
     assert right.status_code == 302
     assert fresh.get("/admin/").status_code == 200
@@ -153,7 +150,7 @@ def test_a_session_without_the_second_factor_does_not_open_the_admin(editor):
 
 def test_staff_without_a_device_sign_in_with_the_password_alone(editor):
     client = Client()
-    assert attempt(client, PASSWORD).status_code == 302
+    assert attempt(client, EDITOR_PASSWORD).status_code == 302
     assert client.get("/admin/").status_code == 200
 
 

@@ -193,9 +193,13 @@ class ArticleDetailView(DetailView):
         image_url = absolute_url(photo_url(article.lead_photo)) if article.lead_photo else ""
         # An issue that is not out yet is not linked or named: its page would be a 404.
         issue = article.issue if article.issue and article.issue.is_published else None
+        authors, tags = article.extras.author_list(), article.extras.tag_list()
         return super().get_context_data(
             issue=issue,
-            authors=list(article.authors.all()),
+            authors=authors,
+            tags=tags,
+            sidebars=article.extras.sidebar_list(),
+            corrections=article.extras.correction_list(),
             canonical_url=canonical_url,
             image_url=image_url,
             was_updated=bool(
@@ -203,22 +207,28 @@ class ArticleDetailView(DetailView):
                 and article.updated_at
                 > max(article.published_at, article.created_at) + UPDATE_GRACE
             ),
-            related_articles=related_articles(article),
+            related_articles=related_articles(article, tags),
             json_ld=news_article_json_ld(
-                article, issue=issue, canonical_url=canonical_url, image_url=image_url
+                article,
+                authors=authors,
+                tags=tags,
+                issue=issue,
+                canonical_url=canonical_url,
+                image_url=image_url,
             ),
             **kwargs,
         )
 
 
-def related_articles(article) -> list[Article]:
+def related_articles(article, tags) -> list[Article]:
     """The articles sharing most of the article's tags around its time, topped up with
     the newest of its section."""
-    published = Article.objects.published().only("headline", "slug", "published_at")
-    related = list(published.sharing_tags_with(article)[:RELATED_ARTICLES_COUNT])
+    related = list(Article.objects.sharing_tags_with(article, tags, limit=RELATED_ARTICLES_COUNT))
     if len(related) < RELATED_ARTICLES_COUNT:
         related += (
-            published.in_section(article.section_id)
+            Article.objects.published()
+            .only("headline", "slug", "published_at")
+            .in_section(article.section_id)
             .exclude(pk__in=[article.pk, *(other.pk for other in related)])
             .newest_first()[: RELATED_ARTICLES_COUNT - len(related)]
         )
@@ -263,7 +273,7 @@ class ArticlePreviewView(ArticleDetailView):
         return response
 
 
-def news_article_json_ld(article, *, issue, canonical_url, image_url):
+def news_article_json_ld(article, *, authors, tags, issue, canonical_url, image_url):
     """schema.org NewsArticle for search engines, as JSON safe to put in a <script>."""
     data = {
         "@context": "https://schema.org",
@@ -275,10 +285,10 @@ def news_article_json_ld(article, *, issue, canonical_url, image_url):
         "datePublished": article.published_at.isoformat() if article.published_at else None,
         "dateModified": article.updated_at.isoformat(),
         "articleSection": article.section.name,
-        "keywords": [tag.name for tag in article.tags.all()],
+        "keywords": [tag.name for tag in tags],
         "author": [
             {"@type": "Person", "name": a.name, "url": absolute_url(a.get_absolute_url())}
-            for a in article.authors.all()
+            for a in authors
         ],
         "publisher": {
             "@type": "NewsMediaOrganization",

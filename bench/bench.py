@@ -3,12 +3,13 @@
 load-generator process on loopback) from Django with its page cache cold (off) and warm,
 through nginx's front cache, and the same article's HTML as a static file served by
 nginx, which is the limit. Django runs under the production app server (deploy/app-server,
-granian); the article page is also loaded from gunicorn, gthread with the same workers
-and threads and sync, for comparison. Prints a Markdown table and writes it to var/bench.md.
+granian); the article page is also loaded from gunicorn, gthread and sync with the same
+workers, for comparison. Prints a Markdown table and writes it to var/bench.md.
 
 Run inside bin/with-postgres (the Makefile does). Environment: BENCH_ARTICLES (200000),
 BENCH_SUBSCRIBERS (100000), BENCH_SECONDS per wrk run (4), BENCH_CONNECTIONS (16);
-GRANIAN_BLOCKING_THREADS (4) sets the threads of both app servers."""
+GRANIAN_BLOCKING_THREADS (1, deploy/app-server's default) sets granian's threads and
+GTHREAD_THREADS (4) gunicorn gthread's."""
 
 import getpass
 import json
@@ -32,7 +33,8 @@ CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", 16))
 SMALL_ARTICLES = 1000
 WORKERS = os.cpu_count() or 1
 REPEATS = 3
-THREADS = int(os.environ.get("GRANIAN_BLOCKING_THREADS", 4))
+THREADS = int(os.environ.get("GRANIAN_BLOCKING_THREADS", 1))
+GTHREAD_THREADS = int(os.environ.get("GTHREAD_THREADS", 4))
 
 
 def free_port() -> int:
@@ -169,7 +171,7 @@ def main():
                         *("--workers", str(WORKERS)),
                         *("--worker-class", worker_class),
                         # More than one thread would turn a sync worker into gthread.
-                        *("--threads", str(THREADS if worker_class == "gthread" else 1)),
+                        *("--threads", str(GTHREAD_THREADS if worker_class == "gthread" else 1)),
                         *("--keep-alive", "5"),
                         "--preload",
                         # Several gunicorns here: no shared control socket.
@@ -269,7 +271,7 @@ def print_table(rows, static, renders, work):
         f"Benchmark: {ARTICLES:,} articles, {SUBSCRIBERS:,} subscribers, PostgreSQL, page cache "
         "in process memory, "
         f"DEBUG off, granian (WSGI, {WORKERS} workers, {THREADS} blocking threads each; the "
-        f"gunicorn rows: {WORKERS} workers, gthread with {THREADS} threads each or sync), "
+        f"gunicorn rows: {WORKERS} workers, gthread with {GTHREAD_THREADS} threads each or sync), "
         f"wrk {CONNECTIONS} connections {SECONDS} s per row, "
         f"{os.cpu_count()} cores shared by everything.",
         "",

@@ -103,7 +103,7 @@ def test_related_articles_are_the_coverage_around_the_story():
     ArticleFactory(headline="Elsewhere", section=culture, tags=["Other"])
     newest_news = ArticleFactory(headline="Newest news", section=news, tags=["Other"])
 
-    assert related_articles(article) == [both, one, newest_news]
+    assert related_articles(article, article.tags.all()) == [both, one, newest_news]
 
 
 def test_merging_tags_moves_articles_and_photos_and_deletes_the_old_tags():
@@ -157,7 +157,16 @@ def test_seed_bench_gives_its_bulk_inserted_links_their_publication_times():
     assert not ArticleAuthor.objects.exclude(published_at=F("article__published_at"))
 
 
+@pytest.fixture
+def migrations_undone_then_redone():
+    """Leaves the database at the latest migrations again for the tests after."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("migrations_undone_then_redone")
 def test_the_migration_moves_article_tags_out_of_taggits_table():
     before = [("articles", "0006_tag_links_recent_index")]
     after = [("articles", "0007_tagged_article_and_list_times")]

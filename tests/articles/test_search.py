@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article
+from articles.search import planned_for_its_words
 from tests.factories import ArticleFactory, SectionFactory
 
 pytestmark = pytest.mark.django_db
@@ -102,7 +103,7 @@ def test_empty_search_shows_only_the_form(client, django_assert_max_num_queries)
 def test_search_page_query_count_does_not_grow_with_results(client, django_assert_max_num_queries):
     for _ in range(8):
         ArticleFactory(headline="Strike news")
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):  # with SET LOCAL plan_cache_mode on PostgreSQL
         search(client, q="strike")
 
 
@@ -147,3 +148,18 @@ def test_editing_an_article_updates_its_search_vector(client):
     article.headline = "Sudden walkout"
     article.save()
     assert headlines(search(client, q="walkout")) == ["Sudden walkout"]
+
+
+@on_postgres
+@pytest.mark.django_db(transaction=True)  # SET LOCAL lasts until the outermost commit
+def test_each_search_is_planned_for_its_own_words():
+    """Prepared statements would otherwise settle on one generic plan for every search."""
+
+    def plan_cache_mode():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW plan_cache_mode")
+            return cursor.fetchone()[0]
+
+    with planned_for_its_words():
+        assert plan_cache_mode() == "force_custom_plan"
+    assert plan_cache_mode() == "auto"

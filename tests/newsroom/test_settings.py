@@ -3,8 +3,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 from django.db import connection
+
+from articles.models import Article
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -70,3 +73,16 @@ def test_database_is_the_one_database_url_names():
     assert connection.vendor == expected
     if expected == "postgresql":
         assert settings.DATABASES["default"]["OPTIONS"]["pool"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
+@pytest.mark.django_db
+def test_postgresql_prepares_the_queries_pages_repeat():
+    """DATABASE_PREPARED_STATEMENTS (on by default): psycopg prepares a query once it
+    has run five times, and PostgreSQL keeps its plan for the connection."""
+    for _ in range(6):
+        list(Article.objects.published().filter(slug="repeated"))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        statements = [statement for (statement,) in cursor.fetchall()]
+    assert any('"articles_article"."slug" = $' in statement for statement in statements)

@@ -93,7 +93,8 @@ def test_sending_backs_off_while_smtp_is_down_or_greylisting_and_loses_nothing(
         server.stop()
         log.close()
 
-    count = count_deliveries(delivery_statuses(database_url), sink.received)
+    statuses = delivery_statuses(database_url)
+    count = count_deliveries(statuses, sink.received)
     record(
         "smtp_fault_recipients",
         count.recipients,
@@ -109,8 +110,10 @@ def test_sending_backs_off_while_smtp_is_down_or_greylisting_and_loses_nothing(
     assert count.ambiguous <= 1
     greylisted = set(sink.refused_at)
     assert len(greylisted) >= RECIPIENTS // 4
-    assert greylisted <= set(sink.received), "Every greylisted recipient got it in the end"
+    # The cut may fall on a greylisted recipient's retry: that one is not sent again.
+    cut = {address for address, status in statuses.items() if status == "ambiguous"}
+    assert greylisted - cut <= set(sink.received), "Every greylisted recipient got it in the end"
     assert all(
         sink.accepted_at[address] - sink.refused_at[address] >= RETRY_BASE_SECONDS * 0.9
-        for address in greylisted
+        for address in greylisted - cut
     ), "A refused message is retried after a back-off, not at once"

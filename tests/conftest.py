@@ -105,3 +105,10 @@ def page(chromium, live_server, settings):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+def pytest_sessionfinish(session):
+    from tests.figures import Tally
+
+    for tally in Tally.all:
+        tally.record()

@@ -41,3 +41,32 @@ def load() -> dict:
         return json.loads(FIGURES_PATH.read_text())
     except (FileNotFoundError, json.JSONDecodeError):
         return {}
+
+
+class Tally:
+    """Cases a test run tried and how many of them went wrong, summed over many tests and
+    recorded once when the run ends (tests/conftest.py):
+
+        ROLE_CHECKS = Tally("role_object_action_checks", "role_object_action_violations")
+        ROLE_CHECKS.count(ok=article.status == before)
+    """
+
+    all: list["Tally"] = []
+
+    def __init__(self, cases_key: str, violations_key: str):
+        self.cases_key, self.violations_key = cases_key, violations_key
+        self.cases = self.violations = 0
+        Tally.all.append(self)
+
+    def count(self, *, ok: bool) -> bool:
+        self.cases += 1
+        self.violations += not ok
+        return ok
+
+    def record(self) -> None:
+        if self.cases:
+            record(self.cases_key, self.cases, **{self.violations_key: self.violations})
+
+
+ROLE_CHECKS = Tally("role_object_action_checks", "role_object_action_violations")
+LOOKALIKE_CASES = Tally("lookalike_address_cases", "lookalike_address_violations")

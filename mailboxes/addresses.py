@@ -2,10 +2,11 @@
 
 Readers type their address in any form: upper case, full-width letters, a Kelvin sign
 for a K, a quoted local part. Comparing what was typed with what is stored through the
-database's own case-insensitive lookups goes wrong on PostgreSQL, where the upper case of
-the dotless i (U+0131) is I and of the long s (U+017F) is S: a look-alike address would match someone else's. So every
-address is compared in one normalised form, computed here in Python and stored in its
-own indexed column (`email_key`) beside the address as typed.
+database's own case-insensitive lookups goes wrong on PostgreSQL, where the upper case
+of the dotless i (U+0131) is I and of the long s (U+017F) is S: a look-alike address
+would match someone else's. So every address is compared in one normalised form,
+computed here in Python and stored in its own indexed column (`email_key`) beside the
+address as typed.
 
 The form: Unicode NFKC; the local part unquoted and case-folded (we treat mailboxes as
 case-insensitive, as every large provider does); the domain as lower-case IDNA (UTS 46).

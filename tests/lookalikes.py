@@ -48,9 +48,7 @@ def lookalikes(address: str) -> list[Lookalike]:
         (local.upper(), domain.upper(), "upper case", True),
         (local, f"{first_label}\u00e9.{rest}", "an IDNA domain (e with an acute)", False),
     ]  # fmt: skip
-    return [
-        Lookalike(f"{lp}@{dom}", why, same) for lp, dom, why, same in candidates if lp and dom
-    ]
+    return [Lookalike(f"{lp}@{dom}", why, same) for lp, dom, why, same in candidates if lp and dom]
 
 
 def domain_lookalikes(address: str) -> list[Lookalike]:

@@ -294,12 +294,13 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # How many reverse proxies in front of the app add themselves to X-Forwarded-For. With 0
 # the client is REMOTE_ADDR and the header is ignored, so nobody can claim another address.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
-# Sign-in attempts: after this many failures a username is locked out whatever address
-# tries it (guessing spread over many machines), and an address whatever usernames it
-# tries, for AXES_COOLOFF_HOURS. `manage.py axes_reset_username NAME` lets someone back in.
+# Sign-in attempts: after this many failures an address is locked out, whatever usernames
+# it tries, for AXES_COOLOFF_HOURS. A username alone is never locked: a stranger could
+# then lock an editor out of the newsroom on publication day. `manage.py axes_reset_ip
+# ADDRESS` lets an address back in.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = ["ip_address", ["username", "ip_address"]]
 AXES_CLIENT_IP_CALLABLE = "newsroom.security.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"

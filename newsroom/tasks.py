@@ -1,10 +1,8 @@
-from django.core.mail import EmailMultiAlternatives
 from django.tasks import task
+
+from newsroom.password_reset import send_password_reset_for
 
 
 @task
-def send_password_reset_email(subject: str, body: str, to: str, html: str = "") -> None:
-    message = EmailMultiAlternatives(subject, body, to=[to])
-    if html:
-        message.attach_alternative(html, "text/html")
-    message.send()
+def send_staff_password_reset(email: str) -> None:
+    send_password_reset_for(email)

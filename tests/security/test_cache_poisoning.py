@@ -1,13 +1,20 @@
 """Cache poisoning: a request with a Host the reader never typed (another port, another
 name) or an X-Forwarded-Host must not put that host into a page that is then kept and
 served to everyone. Feeds and the sitemap build their absolute links from SITE_URL, so
-no cached page depends on the Host header. tests/security/test_cache_front.py runs the
-same attacks through nginx's front cache."""
+no cached page depends on the Host header. The same attacks run through nginx with
+deploy/nginx.conf in front of a live server, whose front cache keys pages on the host it
+forwards to Django."""
+
+import http.client
+import socket
+from urllib.parse import urlsplit
 
 import pytest
+from django.core.signals import request_started
 from django.test import Client
 
 from tests.factories import ArticleFactory, AuthorFactory, IssueFactory, SectionFactory
+from tests.support_nginx import require_nginx, running_nginx
 
 pytestmark = pytest.mark.django_db
 
@@ -75,3 +82,59 @@ def test_feeds_and_the_sitemap_link_to_site_url_whatever_the_host(story, news_si
     body = Client(headers={"Host": f"{HOST}:6666"}).get(url).content.decode()
     assert f"{SITE_URL}/articles/strike-at-the-cafe/" in body
     assert "http://news.example.org" not in body
+
+
+@pytest.fixture
+def front_cache(live_server, news_site, settings, tmp_path):
+    """nginx in front of the live server; its URL."""
+    require_nginx()
+    # A page stays in nginx for the whole of each attack, whatever second it starts in.
+    settings.FRONT_CACHE_SECONDS = 5
+    server = urlsplit(live_server.url)
+    upstream = f"{socket.gethostbyname(server.hostname)}:{server.port}"
+    with running_nginx(upstream, tmp_path / "nginx") as url:
+        yield url
+
+
+@pytest.fixture
+def seen_by_django():
+    """The Host and X-Forwarded-Host of every request that reached Django."""
+    seen = []
+
+    def record(sender, environ, **kwargs):
+        seen.append((environ.get("HTTP_HOST"), environ.get("HTTP_X_FORWARDED_HOST")))
+
+    request_started.connect(record, dispatch_uid="seen_by_django")
+    yield seen
+    request_started.disconnect(dispatch_uid="seen_by_django")
+
+
+def get(base_url: str, path: str, headers: dict) -> tuple[int, str, bytes]:
+    front = urlsplit(base_url)
+    connection = http.client.HTTPConnection(front.hostname, front.port, timeout=10)
+    try:
+        connection.request("GET", path, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.getheader("X-Cache", ""), response.read()
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("attack", sorted(ATTACKS))
+def test_nginx_never_serves_readers_a_page_made_for_the_attackers_host(
+    story, front_cache, seen_by_django, attack
+):
+    headers, never = ATTACKS[attack]
+    for url in CACHED_PAGES:
+        get(front_cache, url, headers)  # first: what nginx stores comes from this request
+        answers = [get(front_cache, url, {"Host": HOST}) for _ in range(2)]
+        assert [status for status, _, _ in answers] == [200, 200], url
+        assert answers[-1][1] == "HIT", url  # served from the front cache
+        for _, _, body in answers:
+            for text in never:
+                assert text not in body, (url, text)
+    # nginx forwards the host it keys its cache on, without a port, and never the
+    # client's X-Forwarded-Host.
+    assert seen_by_django
+    for host, forwarded_host in seen_by_django:
+        assert ":" not in host and forwarded_host is None, (host, forwarded_host)

@@ -3,6 +3,7 @@ placeholders filled in as deploy/local-cluster.sh and bench/bench.py fill them. 
 that need it skip when nginx is not installed, and fail with CI=true."""
 
 import getpass
+import http.client
 import os
 import re
 import shutil
@@ -12,6 +13,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -46,9 +48,12 @@ def nginx_config(prefix: Path, *, listen: str, upstream: str) -> str:
 
 
 @contextmanager
-def running_nginx(upstream: str, prefix: Path) -> Iterator[str]:
-    """nginx in front of `upstream` (host:port) until the block ends; yields its URL."""
+def running_nginx(upstream_url: str, prefix: Path) -> Iterator[str]:
+    """nginx in front of the server at `upstream_url` (a live server's) until the block
+    ends; yields nginx's URL."""
     nginx = require_nginx()
+    server = urlsplit(upstream_url)
+    upstream = f"{socket.gethostbyname(server.hostname)}:{server.port}"
     prefix.mkdir(parents=True, exist_ok=True)
     port = free_port()
     config, log = prefix / "nginx.conf", prefix / "error.log"
@@ -70,3 +75,16 @@ def running_nginx(upstream: str, prefix: Path) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def fetch(base_url: str, path: str, headers: dict | None = None) -> tuple[int, str, bytes]:
+    """GET `path` with exactly these headers (Host included): the status, nginx's
+    X-Cache (HIT, MISS, …) and the body."""
+    server = urlsplit(base_url)
+    connection = http.client.HTTPConnection(server.hostname, server.port, timeout=10)
+    try:
+        connection.request("GET", path, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, response.getheader("X-Cache", ""), response.read()
+    finally:
+        connection.close()

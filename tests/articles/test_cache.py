@@ -19,6 +19,7 @@ from issues.models import Issue
 from pagecache.articles import seconds_until_next_scheduled_article
 from pagecache.middleware import PUBLIC_PAGES, is_public_response
 from tests.factories import ArticleFactory, AuthorFactory, IssueFactory, SectionFactory
+from tests.support_nginx import fetch, running_nginx
 
 pytestmark = pytest.mark.django_db
 
@@ -345,6 +346,34 @@ def test_unpublishing_takes_an_article_off_every_cached_page_at_once(
     response = client.get(url)
     assert b"strike-at-the-cafe" not in response.content, url
     assert b"Strike at the caf" not in response.content, url
+
+
+def test_a_takedown_is_gone_from_every_page_through_nginx_within_a_second(
+    abroad, live_server, tmp_path
+):
+    """nginx with deploy/nginx.conf keeps a page to the end of the second it fetched it
+    in, from the page cache that the unpublish purged."""
+    urls = [reverse(name, kwargs=kwargs) for name, kwargs in SHOWS_THE_ARTICLE.values()]
+    urls = [url + ("?q=strike" if url == reverse("articles:search") else "") for url in urls]
+    with running_nginx(live_server.url, tmp_path / "nginx") as front:
+        for url in urls:
+            answers = [fetch(front, url) for _ in range(2)]
+            # Stored by nginx: a HIT, or EXPIRED when a second ended in between.
+            assert answers[-1][1] in ("HIT", "EXPIRED"), url
+            assert all(b"strike-at-the-cafe" in body for _, _, body in answers), url
+
+        abroad.status = Article.Status.DRAFT
+        abroad.save()
+        taken_down = time.monotonic()
+
+        # When each page was last asked for and still showed it.
+        last_shown = {}
+        while time.monotonic() - taken_down < 1.5:
+            for url in urls:
+                asked = time.monotonic() - taken_down
+                if b"strike-at-the-cafe" in fetch(front, url)[2]:
+                    last_shown[url] = round(asked, 3)
+    assert all(after <= 1.0 for after in last_shown.values()), last_shown
 
 
 def test_unpublishing_purges_the_pages_of_tags_beyond_ascii(client, abroad):

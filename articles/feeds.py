@@ -1,5 +1,7 @@
 """RSS 2.0 and Atom feeds of the latest articles, overall and per section, tag and
-author. Each Atom feed is its RSS feed with another `feed_type`."""
+author. Each Atom feed is its RSS feed with another `feed_type`. Every link is absolute
+on SITE_URL (Django's default is the request's Host, which a cached feed must not carry
+to every reader)."""
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
@@ -9,6 +11,7 @@ from django.utils import feedgenerator
 from django.utils.html import escape
 
 from articles.models import Article, Section
+from newsroom.links import site_url
 
 # Characters XML 1.0 cannot carry: one in a headline would make the whole feed fail.
 _NOT_XML = str.maketrans(dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)]))
@@ -51,15 +54,19 @@ def byline(authors) -> str:
 
 class LatestFeed(Feed):
     feed_type = RssFeed
+    url_name = "articles:feed-latest"
 
     def get_object(self, request, slug=None):
         return None
+
+    def feed_url(self, obj):
+        return site_url(reverse(self.url_name, kwargs={"slug": obj.slug} if obj else {}))
 
     def title(self, obj):
         return f"{settings.SITE_NAME}: latest news"
 
     def link(self, obj):
-        return reverse("articles:latest")
+        return site_url(reverse("articles:latest"))
 
     def description(self, obj):
         return f"The newest articles from {settings.SITE_NAME}."
@@ -76,6 +83,9 @@ class LatestFeed(Feed):
 
     def item_title(self, article):
         return article.headline
+
+    def item_link(self, article):
+        return site_url(article.get_absolute_url())
 
     def item_description(self, article):
         # Readers show a description as HTML; the standfirst is plain text.
@@ -95,6 +105,8 @@ class LatestFeed(Feed):
 
 
 class SectionFeed(LatestFeed):
+    url_name = "articles:feed-section"
+
     def get_object(self, request, slug):
         return get_object_or_404(Section, slug=slug)
 
@@ -102,7 +114,7 @@ class SectionFeed(LatestFeed):
         return f"{settings.SITE_NAME}: {section.name}"
 
     def link(self, section):
-        return section.get_absolute_url()
+        return site_url(section.get_absolute_url())
 
     def description(self, section):
         return f"The newest {section.name} articles from {settings.SITE_NAME}."
@@ -112,6 +124,8 @@ class SectionFeed(LatestFeed):
 
 
 class TagFeed(LatestFeed):
+    url_name = "articles:feed-tag"
+
     def get_object(self, request, slug):
         return get_object_or_404(Article.objects.published().used_tags(), slug=slug)
 
@@ -119,7 +133,7 @@ class TagFeed(LatestFeed):
         return f"{settings.SITE_NAME}: {tag.name}"
 
     def link(self, tag):
-        return reverse("articles:tag", kwargs={"slug": tag.slug})
+        return site_url(reverse("articles:tag", kwargs={"slug": tag.slug}))
 
     def description(self, tag):
         return f"The newest articles tagged {tag.name} from {settings.SITE_NAME}."
@@ -129,6 +143,8 @@ class TagFeed(LatestFeed):
 
 
 class AuthorFeed(LatestFeed):
+    url_name = "articles:feed-author"
+
     def get_object(self, request, slug):
         return get_object_or_404(Article.objects.published().credited_authors(), slug=slug)
 
@@ -136,7 +152,7 @@ class AuthorFeed(LatestFeed):
         return f"{settings.SITE_NAME}: {author.name}"
 
     def link(self, author):
-        return author.get_absolute_url()
+        return site_url(author.get_absolute_url())
 
     def description(self, author):
         return f"The newest articles by {author.name} in {settings.SITE_NAME}."
@@ -147,15 +163,19 @@ class AuthorFeed(LatestFeed):
 
 class LatestAtomFeed(LatestFeed):
     feed_type = Atom1Feed
+    url_name = "articles:feed-latest-atom"
 
 
 class SectionAtomFeed(SectionFeed):
     feed_type = Atom1Feed
+    url_name = "articles:feed-section-atom"
 
 
 class TagAtomFeed(TagFeed):
     feed_type = Atom1Feed
+    url_name = "articles:feed-tag-atom"
 
 
 class AuthorAtomFeed(AuthorFeed):
     feed_type = Atom1Feed
+    url_name = "articles:feed-author-atom"

@@ -1,6 +1,11 @@
 """/sitemap.xml: every public page, each list built from the same `published()` the
-pages use, so drafts, scheduled articles and unpublished issues never appear."""
+pages use, so drafts, scheduled articles and unpublished issues never appear. Every
+address is on SITE_URL: Django's default is the request's scheme and Host, which a cached
+sitemap must not carry to every reader."""
 
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
@@ -8,7 +13,15 @@ from articles.models import Article, Section
 from issues.models import Issue
 
 
-class PageSitemap(Sitemap):
+class SiteSitemap(Sitemap):
+    def get_protocol(self, protocol=None):
+        return urlsplit(settings.SITE_URL).scheme
+
+    def get_domain(self, site=None):
+        return urlsplit(settings.SITE_URL).netloc
+
+
+class PageSitemap(SiteSitemap):
     changefreq = "hourly"
 
     def items(self):
@@ -18,7 +31,7 @@ class PageSitemap(Sitemap):
         return reverse(name)
 
 
-class ArticleSitemap(Sitemap):
+class ArticleSitemap(SiteSitemap):
     def items(self):
         return Article.objects.published().newest_first().only("slug", "updated_at")
 
@@ -26,14 +39,14 @@ class ArticleSitemap(Sitemap):
         return article.updated_at
 
 
-class SectionSitemap(Sitemap):
+class SectionSitemap(SiteSitemap):
     changefreq = "hourly"
 
     def items(self):
         return Section.objects.all()
 
 
-class TagSitemap(Sitemap):
+class TagSitemap(SiteSitemap):
     def items(self):
         return Article.objects.published().used_tags().order_by("slug")
 
@@ -41,13 +54,13 @@ class TagSitemap(Sitemap):
         return reverse("articles:tag", kwargs={"slug": tag.slug})
 
 
-class AuthorSitemap(Sitemap):
+class AuthorSitemap(SiteSitemap):
     def items(self):
         return Article.objects.published().credited_authors()
 
 
 # Issues are listed here too: newsroom/urls.py serves this one dict.
-class IssueSitemap(Sitemap):
+class IssueSitemap(SiteSitemap):
     def items(self):
         return Issue.objects.published()
 

@@ -43,6 +43,11 @@ pids+=($!)
 export SECRET_KEY=${SECRET_KEY:-$(python3 -c 'import secrets; print(secrets.token_urlsafe(40))')}
 export DEBUG=off SECURE_SSL_REDIRECT=off SECURE_COOKIES=off SECURE_HSTS_SECONDS=0
 export ALLOWED_HOSTS=127.0.0.1,localhost TRUSTED_PROXY_COUNT=1
+# nginx forwards the host without its port (deploy/nginx.conf): links are built from
+# SITE_URL, and the admin's forms posted through nginx need its origin trusted.
+nginx_port=${CLUSTER_PORT:-8080}
+export SITE_URL="http://127.0.0.1:$nginx_port"
+export CSRF_TRUSTED_ORIGINS="http://127.0.0.1:$nginx_port,http://localhost:$nginx_port"
 export CACHE_URL="redis://127.0.0.1:$redis_port/0"
 export STATIC_ROOT="$run/static" MEDIA_ROOT="$run/media"
 export DATABASE_POOL_MAX=${DATABASE_POOL_MAX:-4}
@@ -65,7 +70,6 @@ for n in 1 2; do
     pids+=($!)
 done
 
-nginx_port=${CLUSTER_PORT:-8080}
 mkdir -p "$run/nginx"
 sed -e "s|@USER@|$(id -un)|g" -e "s|@PREFIX@|$run/nginx|g" -e "s|@LISTEN@|127.0.0.1:$nginx_port|g" \
     -e "s|@STATIC_ROOT@|$STATIC_ROOT|g" -e "s|@MEDIA_ROOT@|$MEDIA_ROOT|g" \

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
+from django.utils.encoding import iri_to_uri
 from django.utils.http import http_date, parse_http_date_safe
 
 GENERATION_KEY = "pagecache:generation"
@@ -30,7 +31,12 @@ def _digest(text: str) -> str:
 
 
 def path_key(path: str) -> str:
-    return f"pagecache:path:{_digest(path)}"
+    """The key of a path's version token, both for a request (`request.path`, decoded:
+    /tags/café/) and for a purge (`reverse()`, percent-encoded: /tags/caf%C3%A9/). Both
+    are keyed in the encoded form, which `iri_to_uri` leaves alone and makes from the
+    decoded one; a path keyed two ways would be stored under one and purged under the
+    other."""
+    return f"pagecache:path:{_digest(iri_to_uri(path))}"
 
 
 def page_key(request) -> str:

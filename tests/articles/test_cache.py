@@ -17,8 +17,9 @@ from redis.retry import Retry
 from articles.models import Article, Correction
 from issues.models import Issue
 from pagecache.articles import seconds_until_next_scheduled_article
-from pagecache.middleware import is_public_response
+from pagecache.middleware import PUBLIC_PAGES, is_public_response
 from tests.factories import ArticleFactory, AuthorFactory, IssueFactory, SectionFactory
+from tests.support_nginx import fetch, running_nginx
 
 pytestmark = pytest.mark.django_db
 
@@ -285,3 +286,120 @@ def test_a_correction_refreshes_its_article_page_only(client, site, django_asser
     assert b"We misspelt Felixstowe." in client.get(story.get_absolute_url()).content
     with django_assert_num_queries(0):
         assert client.get(review.get_absolute_url()).content == before
+
+
+# Every page the page cache keeps, and what shows an unpublished article has gone from
+# it. robots.txt lists no content; nothing the CMS does changes it.
+SHOWS_THE_ARTICLE = {
+    "articles:front": ("articles:front", {}),
+    "articles:latest": ("articles:latest", {}),
+    "articles:detail": ("articles:detail", {"slug": "strike-at-the-cafe"}),
+    "articles:section": ("articles:section", {"slug": "news"}),
+    "articles:tag": ("articles:tag", {"slug": "café"}),
+    "articles:author": ("articles:author", {"slug": "ann-writer"}),
+    "articles:search": ("articles:search", {}),
+    "articles:feed-latest": ("articles:feed-latest", {}),
+    "articles:feed-latest-atom": ("articles:feed-latest-atom", {}),
+    "articles:feed-section": ("articles:feed-section", {"slug": "news"}),
+    "articles:feed-section-atom": ("articles:feed-section-atom", {"slug": "news"}),
+    "articles:feed-tag": ("articles:feed-tag", {"slug": "ελλάδα"}),
+    "articles:feed-tag-atom": ("articles:feed-tag-atom", {"slug": "café"}),
+    "articles:feed-author": ("articles:feed-author", {"slug": "ann-writer"}),
+    "articles:feed-author-atom": ("articles:feed-author-atom", {"slug": "ann-writer"}),
+    "issues:detail": ("issues:detail", {"number": 2801}),
+    "sitemap": ("sitemap", {}),
+}
+NOT_ABOUT_ARTICLES = {"issues:archive", "robots"}
+
+
+@pytest.fixture
+def abroad():
+    """A story tagged with words beyond ASCII, beside another that keeps every list alive."""
+    news = SectionFactory(name="News", slug="news")
+    writer = AuthorFactory(name="Ann Writer", slug="ann-writer")
+    issue = IssueFactory(number=2801)
+    ArticleFactory(headline="Other news", section=news, tags=["café", "Ελλάδα"], authors=[writer])
+    return ArticleFactory(
+        headline="Strike at the café", slug="strike-at-the-cafe", section=news,
+        tags=["café", "Ελλάδα"], authors=[writer], issue=issue,
+    )  # fmt: skip
+
+
+def test_every_cached_page_is_covered_by_the_purge_test():
+    assert SHOWS_THE_ARTICLE.keys() | NOT_ABOUT_ARTICLES == PUBLIC_PAGES
+
+
+@pytest.mark.parametrize("view_name", sorted(SHOWS_THE_ARTICLE))
+def test_unpublishing_takes_an_article_off_every_cached_page_at_once(
+    client, abroad, view_name, django_assert_num_queries
+):
+    name, kwargs = SHOWS_THE_ARTICLE[view_name]
+    url = reverse(name, kwargs=kwargs) + ("?q=strike" if name == "articles:search" else "")
+    shown = client.get(url).content
+    assert b"strike-at-the-cafe" in shown, url
+    with django_assert_num_queries(0):
+        assert client.get(url).content == shown  # kept in the page cache
+
+    abroad.status = Article.Status.DRAFT
+    abroad.save()
+
+    response = client.get(url)
+    assert b"strike-at-the-cafe" not in response.content, url
+    assert b"Strike at the caf" not in response.content, url
+
+
+def test_a_takedown_is_gone_from_every_page_through_nginx_within_a_second(
+    abroad, live_server, tmp_path
+):
+    """nginx with deploy/nginx.conf keeps a page to the end of the second it fetched it
+    in, from the page cache that the unpublish purged."""
+    urls = [reverse(name, kwargs=kwargs) for name, kwargs in SHOWS_THE_ARTICLE.values()]
+    urls = [url + ("?q=strike" if url == reverse("articles:search") else "") for url in urls]
+    with running_nginx(live_server.url, tmp_path / "nginx") as front:
+        for url in urls:
+            answers = [fetch(front, url) for _ in range(2)]
+            # Stored by nginx: a HIT, or EXPIRED when a second ended in between.
+            assert answers[-1][1] in ("HIT", "EXPIRED"), url
+            assert all(b"strike-at-the-cafe" in body for _, _, body in answers), url
+
+        abroad.status = Article.Status.DRAFT
+        abroad.save()
+        taken_down = time.monotonic()
+
+        # When each page was last asked for and still showed it.
+        last_shown = {}
+        while time.monotonic() - taken_down < 1.5:
+            for url in urls:
+                asked = time.monotonic() - taken_down
+                if b"strike-at-the-cafe" in fetch(front, url)[2]:
+                    last_shown[url] = round(asked, 3)
+    assert all(after <= 1.0 for after in last_shown.values()), last_shown
+
+
+def test_unpublishing_purges_the_pages_of_tags_beyond_ascii(client, abroad):
+    """Stored under the path a request has (decoded), purged under the path reverse()
+    gives (percent-encoded): both must be one key."""
+    urls = [
+        "/tags/caf%C3%A9/",
+        "/tags/caf%c3%a9/",
+        "/tags/café/",
+        "/feeds/tags/caf%C3%A9/rss/",
+        "/feeds/tags/%CE%B5%CE%BB%CE%BB%CE%AC%CE%B4%CE%B1/atom/",
+        "/tags/ελλάδα/",
+    ]
+    for url in urls:
+        assert b"Strike at the caf" in client.get(url).content, url
+    abroad.status = Article.Status.DRAFT
+    abroad.save()
+    for url in urls:
+        assert b"Strike at the caf" not in client.get(url).content, url
+
+
+def test_unpublishing_an_issue_takes_it_off_the_cached_issue_list(client, site):
+    archive = reverse("issues:archive")
+    assert b"/issues/2800/" in client.get(archive).content
+    issue = Issue.objects.get(number=2800)
+    issue.status = Issue.Status.DRAFT
+    issue.save()
+    assert b"/issues/2800/" not in client.get(archive).content
+    assert client.get(reverse("issues:detail", args=[2800])).status_code == 404

@@ -59,19 +59,19 @@ def parse(client, name, args):
 
 
 @pytest.mark.parametrize(("name", "args"), FEEDS)
-def test_feeds_list_published_articles_newest_first(client, articles, name, args):
+def test_feeds_list_published_articles_newest_first(client, articles, name, args, settings):
     newer, public = articles
     feed = parse(client, name, args)
     assert not feed.bozo, feed.get("bozo_exception")
     assert feed.version == ("atom10" if name.endswith("atom") else "rss20")
     assert [entry.title for entry in feed.entries] == [newer.headline, public.headline]
     entry = feed.entries[1]
-    assert entry.link == f"http://testserver{public.get_absolute_url()}"
+    assert entry.link == f"{settings.SITE_URL}{public.get_absolute_url()}"
     assert entry.author == "Sadie Robinson and Simon Basketter"
     assert entry.summary == "Victory after 12 weeks"
     assert "Strikes" in [tag.term for tag in entry.tags]
     assert entry.published_parsed is not None
-    assert feed.feed.link.startswith("http://testserver/")
+    assert feed.feed.link.startswith(f"{settings.SITE_URL}/")
 
 
 def test_feed_content_types(client, articles):

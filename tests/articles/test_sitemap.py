@@ -29,13 +29,13 @@ def sitemap_urls(client):
     return [loc.text for loc in root.findall("sm:url/sm:loc", NS)]
 
 
-def test_sitemap_lists_every_public_page(client):
+def test_sitemap_lists_every_public_page(client, settings):
     author = AuthorFactory(slug="sadie")
     issue = IssueFactory(number=2787)
     article = ArticleFactory(authors=[author], tags=["Strikes"], issue=issue,
                              section=SectionFactory(name="News", slug="news"))  # fmt: skip
     urls = sitemap_urls(client)
-    base = "http://testserver"
+    base = settings.SITE_URL
     for path in [
         "/",
         "/latest/",

@@ -47,7 +47,7 @@ class SearchForm(forms.Form):
     section = forms.ModelChoiceField(
         queryset=Section.objects.all(), to_field_name="slug", required=False, empty_label="All"
     )
-    tag = forms.SlugField(required=False)
+    tag = forms.SlugField(required=False, allow_unicode=True)
     start = forms.DateField(
         label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )

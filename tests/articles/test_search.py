@@ -75,6 +75,12 @@ def test_filters_by_section_tag_and_dates(client):
     assert headlines(search(client, q="strike", tag="no-such-tag")) == []
 
 
+def test_filters_by_a_tag_beyond_ascii(client):
+    ArticleFactory(headline="Strike at the café", tags=["café"])
+    ArticleFactory(headline="Strike in the square", tags=["unions"])
+    assert headlines(search(client, q="strike", tag="café")) == ["Strike at the café"]
+
+
 def test_bad_filters_get_a_clear_error_and_keep_the_typed_query(client):
     response = search(client, q="strike", start="2026-05-01", end="2026-01-01")
     html = response.content.decode()

@@ -1,4 +1,5 @@
 import re
+import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from django import forms
@@ -11,6 +12,7 @@ from donations.models import (
     Donation,
     gift_aid_declaration,
 )
+from mailboxes.addresses import normalise_email
 
 PRESET_AMOUNTS = ["5", "10", "25", "50"]
 OTHER = "other"
@@ -41,6 +43,20 @@ def parse_amount_pence(text: str) -> int:
             code="max_value",
         )
     return pence
+
+
+class AddressField(forms.EmailField):
+    """An email address in Unicode NFKC, so that full-width letters or a letter and a
+    combining accent are read as the address they spell, and one that has a comparison
+    key (`mailboxes.addresses.normalise_email`) to find the donor's gifts by."""
+
+    def to_python(self, value):
+        return unicodedata.normalize("NFKC", super().to_python(value))
+
+    def validate(self, value):
+        super().validate(value)
+        if value:
+            normalise_email(value)
 
 
 def normalise_postcode(text: str) -> str:
@@ -85,6 +101,7 @@ class DonationForm(forms.ModelForm):
             "frequency": forms.RadioSelect,
             "message": forms.Textarea(attrs={"rows": 3}),
         }
+        field_classes = {"donor_email": AddressField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -133,7 +150,7 @@ class DonationForm(forms.ModelForm):
 
 
 class ManageLinkForm(forms.Form):
-    email = forms.EmailField(label="The email address you gave with your donation")
+    email = AddressField(label="The email address you gave with your donation")
 
 
 class ChangeAmountForm(forms.Form):

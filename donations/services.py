@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from donations.models import Donation, WebhookEvent
+from mailboxes.models import email_key_or_blank
 
 THANK_YOU_SALT = "donations.thank-you"
 MANAGE_SALT = "donations.manage"
@@ -19,8 +20,9 @@ def thank_you_token(donation) -> str:
     return signing.dumps(donation.pk, salt=THANK_YOU_SALT)
 
 
-def manage_token(email: str) -> str:
-    return signing.dumps(email.strip().lower(), salt=MANAGE_SALT)
+def manage_token(email_key: str) -> str:
+    """The signed token of a link to the gifts of the normalised address `email_key`."""
+    return signing.dumps({"key": email_key}, salt=MANAGE_SALT)
 
 
 def start_donation(donation: Donation, *, provider, success_url, cancel_url):
@@ -164,13 +166,22 @@ def send_receipt(donation: Donation) -> bool:
 
 def send_manage_link(email: str) -> bool:
     """Email a signed link to manage gifts, if this address has any to manage. The caller
-    answers the same either way."""
-    if not Donation.objects.manageable_by(email).exists():
+    answers the same either way. The gifts are found by the normalised address, and the
+    link goes to the address the donor gave with them, never to the one typed here: a
+    look-alike that happens to normalise the same still cannot redirect the mail."""
+    key = email_key_or_blank(email)
+    stored = (
+        Donation.objects.manageable_by(key)
+        .order_by("-created_at", "-id")
+        .values_list("donor_email", flat=True)
+        .first()
+    )
+    if stored is None:
         return False
-    link = settings.SITE_URL + reverse("donations:manage") + "?token=" + manage_token(email)
+    link = settings.SITE_URL + reverse("donations:manage") + "?token=" + manage_token(key)
     max_age_minutes = settings.DONATIONS_MAGIC_LINK_MAX_AGE // 60
     _send_templated_mail(
-        "donation_manage_link", email, {"link": link, "max_age_minutes": max_age_minutes}
+        "donation_manage_link", stored, {"link": link, "max_age_minutes": max_age_minutes}
     )
     return True
 

@@ -209,6 +209,22 @@ class WebhookEvent(models.Model):
         return f"{self.type} {self.event_id}"
 
 
+class ManageLink(models.Model):
+    """A link emailed to a donor, which opens their gifts once. Its id goes in the signed
+    token; the first use claims the row, so a second use, from any browser, finds it
+    used. A row that is gone (expired and cleared away) opens nothing either."""
+
+    link_id = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Link {self.link_id[:8]}… ({'used' if self.used_at else 'unused'})"
+
+
 GIFT_AID_DECLARATION_VERSION = "2024-1"
 GIFT_AID_DECLARATION = (
     "I want to Gift Aid my donation and any donations I make in the future or have made in "

@@ -1,6 +1,9 @@
 """Writes that change a gift's money state. Each runs in a transaction and sends its mail
 from a task after commit, so a rolled-back payment never thanks anyone."""
 
+import secrets
+from datetime import timedelta
+
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
@@ -9,7 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from donations.models import Donation, WebhookEvent
+from donations.models import Donation, ManageLink, WebhookEvent
 from mailboxes.models import email_key_or_blank
 
 THANK_YOU_SALT = "donations.thank-you"
@@ -20,9 +23,38 @@ def thank_you_token(donation) -> str:
     return signing.dumps(donation.pk, salt=THANK_YOU_SALT)
 
 
+class InvalidLink(Exception):
+    """A manage link that is forged, expired or unknown."""
+
+
 def manage_token(email_key: str) -> str:
-    """The signed token of a link to the gifts of the normalised address `email_key`."""
-    return signing.dumps({"key": email_key}, salt=MANAGE_SALT)
+    """The signed token of a new single-use link to the gifts of the normalised address
+    `email_key`. Links past their age are cleared away: they open nothing anyway."""
+    now = timezone.now()
+    max_age = timedelta(seconds=settings.DONATIONS_MAGIC_LINK_MAX_AGE)
+    ManageLink.objects.filter(created_at__lt=now - max_age).delete()
+    link = ManageLink.objects.create(link_id=secrets.token_urlsafe(32), created_at=now)
+    return signing.dumps({"key": email_key, "link": link.link_id}, salt=MANAGE_SALT)
+
+
+def read_manage_token(token: str) -> tuple[str, ManageLink]:
+    """The address key and the link a token stands for; InvalidLink if there is none."""
+    try:
+        data = signing.loads(token, salt=MANAGE_SALT, max_age=settings.DONATIONS_MAGIC_LINK_MAX_AGE)
+        key, link_id = data["key"], data["link"]
+    except (signing.BadSignature, ValueError, TypeError, KeyError):
+        raise InvalidLink from None
+    link = ManageLink.objects.filter(link_id=link_id).first()
+    if link is None or not key:
+        raise InvalidLink
+    return key, link
+
+
+def use_manage_link(link: ManageLink) -> bool:
+    """Claim `link` for this use; False if it was used before. One conditional UPDATE, so
+    of two requests at the same moment (a double click) exactly one gets True."""
+    unused = ManageLink.objects.filter(pk=link.pk, used_at__isnull=True)
+    return bool(unused.update(used_at=timezone.now()))
 
 
 def start_donation(donation: Donation, *, provider, success_url, cancel_url):
@@ -178,7 +210,7 @@ def send_manage_link(email: str) -> bool:
     )
     if stored is None:
         return False
-    link = settings.SITE_URL + reverse("donations:manage") + "?token=" + manage_token(key)
+    link = settings.SITE_URL + reverse("donations:manage-open") + "?token=" + manage_token(key)
     max_age_minutes = settings.DONATIONS_MAGIC_LINK_MAX_AGE // 60
     _send_templated_mail(
         "donation_manage_link", stored, {"link": link, "max_age_minutes": max_age_minutes}

@@ -9,8 +9,9 @@ from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csp import csp_override
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
 from articles.models import Article
@@ -177,23 +178,47 @@ def _gifts_page(request, key, *, invalid_form=None, status=200):
     return render(request, "donations/manage.html", context, status=status)
 
 
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def manage_open(request):
+    """The emailed link. Opening it shows a button, and only pressing it (a POST) uses the
+    link up: mail scanners fetch every link in a message before the donor reads it."""
+    token = (
+        request.POST.get("token", "") if request.method == "POST" else request.GET.get("token", "")
+    )
+    try:
+        key, link = services.read_manage_token(token)
+    except services.InvalidLink:
+        messages.error(request, "That link has expired or is not valid: ask for a new one.")
+        return redirect("donations:manage-request")
+    session = request.session.get(MANAGE_SESSION_KEY) or {}
+    if session.get("link") == link.link_id and _donor_key(request) == key:
+        # The browser that used the link, clicking it in the email again.
+        return redirect("donations:manage")
+    if request.method == "POST":
+        if services.use_manage_link(link):
+            request.session.cycle_key()
+            request.session[MANAGE_SESSION_KEY] = {
+                "key": key,
+                "link": link.link_id,
+                "at": time.time(),
+            }
+            return redirect("donations:manage")
+    elif link.used_at is None:
+        return render(request, "donations/manage_open.html", {"token": token})
+    # 410 Gone: the link did exist and will never work again, which mail scanners and
+    # browsers treat as final, while the page still says what to do next.
+    context = {
+        "form": ManageLinkForm(),
+        "is_link_used": True,
+        "max_age_minutes": settings.DONATIONS_MAGIC_LINK_MAX_AGE // 60,
+    }
+    return render(request, "donations/manage_request.html", context, status=410)
+
+
+@never_cache
 @allows_stripe_redirects
 def manage(request):
-    if "token" in request.GET:
-        try:
-            token = signing.loads(
-                request.GET["token"],
-                salt=services.MANAGE_SALT,
-                max_age=settings.DONATIONS_MAGIC_LINK_MAX_AGE,
-            )
-            key = token["key"]
-        except (signing.BadSignature, TypeError, KeyError):
-            messages.error(request, "That link has expired or is not valid: ask for a new one.")
-            return redirect("donations:manage-request")
-        # The token leaves the address bar (and any Referer) as soon as it is used.
-        request.session.cycle_key()
-        request.session[MANAGE_SESSION_KEY] = {"key": key, "at": time.time()}
-        return redirect("donations:manage")
     key = _donor_key(request)
     if key is None:
         return redirect("donations:manage-request")

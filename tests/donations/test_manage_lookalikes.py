@@ -2,7 +2,6 @@
 the address they gave: a look-alike typed into the form never reaches their gifts."""
 
 import importlib
-import re
 
 import pytest
 from django.apps import apps
@@ -10,7 +9,7 @@ from django.urls import reverse
 
 from donations.forms import ManageLinkForm
 from donations.models import Donation
-from tests.donations.conftest import make_donation
+from tests.donations.conftest import link_from, make_donation, open_link, request_link
 from tests.figures import LOOKALIKE_CASES
 from tests.lookalikes import lookalikes
 
@@ -31,21 +30,6 @@ def monthly_gift(email=DONOR, **overrides) -> Donation:
     )
 
 
-def request_link(client, email, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        return client.post(reverse("donations:manage-request"), {"email": email})
-
-
-def open_emailed_link(client, mail):
-    """Follow the link in `mail` as a donor does: open it, then press the button."""
-    link = re.search(r"http://\S+", mail.body).group(0).removeprefix("http://127.0.0.1:8000")
-    page = client.get(link)
-    if page.status_code == 200 and 'name="token"' in page.text:
-        token = re.search(r'name="token" value="([^"]+)"', page.text).group(1)
-        return client.post(link.partition("?")[0], {"token": token})
-    return page
-
-
 @pytest.mark.parametrize("lookalike", LOOKALIKES, ids=[entry.why for entry in LOOKALIKES])
 def test_a_lookalike_address_gets_a_link_only_if_it_is_the_same_mailbox(
     client, mailoutbox, lookalike, django_capture_on_commit_callbacks
@@ -59,7 +43,7 @@ def test_a_lookalike_address_gets_a_link_only_if_it_is_the_same_mailbox(
     if lookalike.same_mailbox:
         ok = sent_to == [[DONOR]]
         if ok:
-            open_emailed_link(client, mailoutbox[0])
+            open_link(client, link_from(mailoutbox[0]))
             ok = f"/donate/manage/{gift.pk}/cancel/" in client.get(reverse("donations:manage")).text
     else:
         ok = sent_to == []
@@ -84,7 +68,7 @@ def test_the_owner_of_a_lookalike_address_manages_only_their_own_gifts(
     request_link(client, lookalike.address, django_capture_on_commit_callbacks)
     sent_to = [message.to for message in mailoutbox]
     if mailoutbox:
-        open_emailed_link(client, mailoutbox[0])
+        open_link(client, link_from(mailoutbox[0]))
     page = client.get(reverse("donations:manage"), follow=True).text
     cancel = client.post(reverse("donations:manage-cancel", args=[gift.pk]))
     change = client.post(

@@ -47,7 +47,9 @@ def _source_article(reference: str):
     reference = (reference or "").strip()
     if not reference:
         return None
-    match = Q(slug=reference) | (Q(pk=int(reference)) if reference.isdigit() else Q(pk=None))
+    # isdigit() alone takes "²" and other digits that int() refuses.
+    is_id = reference.isascii() and reference.isdigit()
+    match = Q(slug=reference) | (Q(pk=int(reference)) if is_id else Q(pk=None))
     return Article.objects.published().filter(match).only("pk").first()
 
 

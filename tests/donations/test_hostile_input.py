@@ -5,9 +5,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from donations.forms import ChangeAmountForm, DonationForm, parse_amount_pence
-from donations.models import Donation
+from donations.models import Donation, ManageLink
 from tests.donations.conftest import make_donation, sign_in
 from tests.donations.test_donate_page import VALID, make_appeal
 
@@ -149,3 +151,84 @@ def test_any_gift_number_in_a_manage_address_is_answered(browser, action, pk):
     response = browser.post(f"/donate/manage/{pk}/{action.replace('change-', '')}/")
 
     assert response.status_code == 404
+
+
+# -- Any text at all, from hypothesis -------------------------------------------------------
+
+ANY_TEXT = st.one_of(
+    st.text(max_size=300),
+    st.text(st.characters(categories=["Nd", "No", "Nl", "Zs", "Cc", "Mn"]), max_size=30),
+    st.sampled_from(NASTY),
+)
+AT_RANDOM = settings(
+    max_examples=20,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+@pytest.mark.parametrize("field", DONATE_FIELDS)
+@pytest.mark.parametrize("url", ["/donate/", "/donate/fund-the-resistance/"])
+def test_random_text_in_a_donate_field_stores_a_gift_only_if_the_form_is_valid(browser, url, field):
+    make_appeal()
+
+    @AT_RANDOM
+    @given(value=ANY_TEXT)
+    def post(value):
+        data = donate_data(field, value)
+        before = Donation.objects.count()
+        response = browser.post(url, data)
+        stored = Donation.objects.count() - before
+        assert response.status_code < 500
+        assert stored == (response.status_code in (302, 303)) == DonationForm(data).is_valid()
+
+    post()
+
+
+def test_random_text_asking_for_a_link_makes_and_mails_no_link(browser, mailoutbox):
+    make_donation()
+
+    @AT_RANDOM
+    @given(value=ANY_TEXT)
+    def post(value):
+        response = browser.post(reverse("donations:manage-request"), {"email": value})
+        assert response.status_code < 500
+
+    post()
+    assert (ManageLink.objects.count(), mailoutbox) == (0, [])
+
+
+def test_random_text_as_a_new_amount_changes_it_only_to_a_valid_amount(browser):
+    pledge = make_donation(provider="offline", provider_reference="GIFT-1")
+    sign_in(browser)
+    field = f"gift-{pledge.pk}-amount"
+
+    @AT_RANDOM
+    @given(value=ANY_TEXT)
+    def post(value):
+        Donation.objects.filter(pk=pledge.pk).update(amount_pence=1000)
+        form = ChangeAmountForm({field: value}, prefix=f"gift-{pledge.pk}")
+        url = reverse("donations:manage-change-amount", args=[pledge.pk])
+        response = browser.post(url, {field: value})
+        pledge.refresh_from_db()
+        if form.is_valid():
+            assert (response.status_code, pledge.amount_pence) == (302, form.cleaned_data["amount"])
+        else:
+            assert (response.status_code, pledge.amount_pence) == (400, 1000)
+
+    post()
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_random_text_as_a_link_token_opens_nothing(browser, method):
+    make_donation(provider="offline", provider_reference="GIFT-1")
+
+    @AT_RANDOM
+    @given(value=ANY_TEXT)
+    def use(value):
+        response = getattr(browser, method)(reverse("donations:manage-open"), {"token": value})
+        assert response.status_code < 500
+
+    use()
+    assert browser.get(reverse("donations:manage")).status_code == 302

@@ -1,5 +1,6 @@
 import re
-from decimal import Decimal, InvalidOperation
+import unicodedata
+from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -11,36 +12,67 @@ from donations.models import (
     Donation,
     gift_aid_declaration,
 )
+from mailboxes.addresses import normalise_email
 
 PRESET_AMOUNTS = ["5", "10", "25", "50"]
 OTHER = "other"
 UK_POSTCODE = re.compile(r"^(GIR ?0AA|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2})$")
 
 
+AMOUNT = re.compile(r"[0-9]+(\.[0-9]*)?|\.[0-9]+", re.ASCII)
+
+
 def parse_amount_pence(text: str) -> int:
-    """Pounds as typed ("12", "12.50", "£1,000") to pence, with Decimal: never a float."""
+    """Pounds as typed ("12", "12.50", "£1,000") to pence, with Decimal: never a float.
+    Only ASCII digits and a point: Decimal would also take signs, exponents, underscores
+    and other scripts' digits, none of which a donor means in an amount."""
     cleaned = (text or "").strip().replace("£", "").replace(",", "").strip()
     if not cleaned:
         raise ValidationError("Enter an amount.", code="required")
-    try:
-        pounds = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValidationError(
-            "Enter the amount in pounds, like 12 or 12.50.", code="invalid"
-        ) from None
-    if not pounds.is_finite():
+    if not AMOUNT.fullmatch(cleaned):
         raise ValidationError("Enter the amount in pounds, like 12 or 12.50.", code="invalid")
+    pounds = Decimal(cleaned)
+    if pounds * 100 > MAX_AMOUNT_PENCE:
+        raise ValidationError(
+            "The largest gift we can take online is £10,000: please contact us for more.",
+            code="max_value",
+        )
     if pounds != pounds.quantize(Decimal("0.01")):
         raise ValidationError("Use at most two decimal places (pence).", code="too_precise")
     pence = int(pounds * 100)
     if pence < MIN_AMOUNT_PENCE:
         raise ValidationError("The smallest gift we can take is £1.", code="min_value")
-    if pence > MAX_AMOUNT_PENCE:
-        raise ValidationError(
-            "The largest gift we can take online is £10,000: please contact us for more.",
-            code="max_value",
-        )
     return pence
+
+
+class AddressField(forms.EmailField):
+    """An email address in Unicode NFKC, so that full-width letters or a letter and a
+    combining accent are read as the address they spell, and one that has a comparison
+    key (`mailboxes.addresses.normalise_email`) to find the donor's gifts by."""
+
+    def to_python(self, value):
+        return unicodedata.normalize("NFKC", super().to_python(value))
+
+    def validate(self, value):
+        super().validate(value)
+        if value:
+            normalise_email(value)
+
+
+class SourceField(forms.CharField):
+    """The article a donor came from, carried in a hidden field: anything that is not a
+    plausible slug or id is dropped, since the donor can neither see nor correct it."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, max_length=200, **kwargs)
+
+    def clean(self, value):
+        try:
+            return super().clean(value)
+        except ValidationError:
+            return ""
 
 
 def normalise_postcode(text: str) -> str:
@@ -61,7 +93,7 @@ class DonationForm(forms.ModelForm):
         max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
-    source = forms.CharField(required=False, widget=forms.HiddenInput, max_length=200)
+    source = SourceField()
 
     class Meta:
         model = Donation
@@ -85,6 +117,7 @@ class DonationForm(forms.ModelForm):
             "frequency": forms.RadioSelect,
             "message": forms.Textarea(attrs={"rows": 3}),
         }
+        field_classes = {"donor_email": AddressField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -133,7 +166,7 @@ class DonationForm(forms.ModelForm):
 
 
 class ManageLinkForm(forms.Form):
-    email = forms.EmailField(label="The email address you gave with your donation")
+    email = AddressField(label="The email address you gave with your donation")
 
 
 class ChangeAmountForm(forms.Form):

@@ -3,6 +3,8 @@ from django.db import models
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from mailboxes.addresses import MAX_LENGTH as EMAIL_KEY_MAX_LENGTH
+from mailboxes.models import email_key_or_blank
 from newsroom.links import page_url
 
 MIN_AMOUNT_PENCE = 100
@@ -62,16 +64,21 @@ class DonationQuerySet(models.QuerySet):
     def total_pence(self) -> int:
         return self.aggregate(total=Sum("amount_pence"))["total"] or 0
 
-    def manageable_by(self, email: str):
+    def manageable_by(self, email_key: str):
         """Gifts a donor can change or cancel from the emailed link: monthly gifts still
-        running and pledges not yet paid. Instalments are managed through their first gift."""
+        running and pledges not yet paid. Instalments are managed through their first gift.
+        `email_key` is the normalised address (`mailboxes.addresses.normalise_email`):
+        never compare the typed address, whose case folding differs from one database to
+        another."""
+        if not email_key:
+            return self.none()
         running_monthly = Q(
             frequency=Donation.Frequency.MONTHLY,
             cancelled_at__isnull=True,
             status=Donation.Status.PAID,
         )
         unpaid_pledge = Q(provider=Donation.Provider.OFFLINE, status=Donation.Status.PENDING)
-        return self.filter(donor_email__iexact=email, first_donation__isnull=True).filter(
+        return self.filter(donor_email_key=email_key, first_donation__isnull=True).filter(
             running_monthly | unpaid_pledge
         )
 
@@ -100,6 +107,13 @@ class Donation(models.Model):
     frequency = models.CharField(max_length=10, choices=Frequency, default=Frequency.ONE_OFF)
     donor_name = models.CharField(max_length=150)
     donor_email = models.EmailField()
+    donor_email_key = models.CharField(
+        max_length=EMAIL_KEY_MAX_LENGTH,
+        db_index=True,
+        blank=True,
+        editable=False,
+        help_text="The address in its one normalised form, to find a donor's gifts by.",
+    )
     is_gift_aid = models.BooleanField("Gift Aid", default=False)
     gift_aid_declaration_version = models.CharField(
         max_length=20, blank=True, help_text="Which wording of the declaration the donor agreed to."
@@ -166,6 +180,12 @@ class Donation(models.Model):
         pounds, pence = divmod(self.amount_pence, 100)
         return f"£{pounds:,}.{pence:02d} from {self.donor_name} ({self.get_status_display()})"
 
+    def save(self, *args, update_fields=None, **kwargs):
+        self.donor_email_key = email_key_or_blank(self.donor_email)
+        if update_fields is not None and "donor_email" in update_fields:
+            update_fields = {*update_fields, "donor_email_key"}
+        super().save(*args, update_fields=update_fields, **kwargs)
+
     @property
     def is_paid(self):
         return self.status == self.Status.PAID
@@ -187,6 +207,22 @@ class WebhookEvent(models.Model):
 
     def __str__(self):
         return f"{self.type} {self.event_id}"
+
+
+class ManageLink(models.Model):
+    """A link emailed to a donor, which opens their gifts once. Its id goes in the signed
+    token; the first use claims the row, so a second use, from any browser, finds it
+    used. A row that is gone (expired and cleared away) opens nothing either."""
+
+    link_id = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Link {self.link_id[:8]}… ({'used' if self.used_at else 'unused'})"
 
 
 GIFT_AID_DECLARATION_VERSION = "2024-1"

@@ -1,6 +1,9 @@
 """Writes that change a gift's money state. Each runs in a transaction and sends its mail
 from a task after commit, so a rolled-back payment never thanks anyone."""
 
+import secrets
+from datetime import timedelta
+
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
@@ -9,7 +12,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from donations.models import Donation, WebhookEvent
+from donations.models import Donation, ManageLink, WebhookEvent
+from mailboxes.models import email_key_or_blank
 
 THANK_YOU_SALT = "donations.thank-you"
 MANAGE_SALT = "donations.manage"
@@ -19,8 +23,38 @@ def thank_you_token(donation) -> str:
     return signing.dumps(donation.pk, salt=THANK_YOU_SALT)
 
 
-def manage_token(email: str) -> str:
-    return signing.dumps(email.strip().lower(), salt=MANAGE_SALT)
+class InvalidLink(Exception):
+    """A manage link that is forged, expired or unknown."""
+
+
+def manage_token(email_key: str) -> str:
+    """The signed token of a new single-use link to the gifts of the normalised address
+    `email_key`. Links past their age are cleared away: they open nothing anyway."""
+    now = timezone.now()
+    max_age = timedelta(seconds=settings.DONATIONS_MAGIC_LINK_MAX_AGE)
+    ManageLink.objects.filter(created_at__lt=now - max_age).delete()
+    link = ManageLink.objects.create(link_id=secrets.token_urlsafe(32), created_at=now)
+    return signing.dumps({"key": email_key, "link": link.link_id}, salt=MANAGE_SALT)
+
+
+def read_manage_token(token: str) -> tuple[str, ManageLink]:
+    """The address key and the link a token stands for; InvalidLink if there is none."""
+    try:
+        data = signing.loads(token, salt=MANAGE_SALT, max_age=settings.DONATIONS_MAGIC_LINK_MAX_AGE)
+        key, link_id = data["key"], data["link"]
+    except (signing.BadSignature, ValueError, TypeError, KeyError):
+        raise InvalidLink from None
+    link = ManageLink.objects.filter(link_id=link_id).first()
+    if link is None or not key:
+        raise InvalidLink
+    return key, link
+
+
+def use_manage_link(link: ManageLink) -> bool:
+    """Claim `link` for this use; False if it was used before. One conditional UPDATE, so
+    of two requests at the same moment (a double click) exactly one gets True."""
+    unused = ManageLink.objects.filter(pk=link.pk, used_at__isnull=True)
+    return bool(unused.update(used_at=timezone.now()))
 
 
 def start_donation(donation: Donation, *, provider, success_url, cancel_url):
@@ -164,13 +198,22 @@ def send_receipt(donation: Donation) -> bool:
 
 def send_manage_link(email: str) -> bool:
     """Email a signed link to manage gifts, if this address has any to manage. The caller
-    answers the same either way."""
-    if not Donation.objects.manageable_by(email).exists():
+    answers the same either way. The gifts are found by the normalised address, and the
+    link goes to the address the donor gave with them, never to the one typed here: a
+    look-alike that happens to normalise the same still cannot redirect the mail."""
+    key = email_key_or_blank(email)
+    stored = (
+        Donation.objects.manageable_by(key)
+        .order_by("-created_at", "-id")
+        .values_list("donor_email", flat=True)
+        .first()
+    )
+    if stored is None:
         return False
-    link = settings.SITE_URL + reverse("donations:manage") + "?token=" + manage_token(email)
+    link = settings.SITE_URL + reverse("donations:manage-open") + "?token=" + manage_token(key)
     max_age_minutes = settings.DONATIONS_MAGIC_LINK_MAX_AGE // 60
     _send_templated_mail(
-        "donation_manage_link", email, {"link": link, "max_age_minutes": max_age_minutes}
+        "donation_manage_link", stored, {"link": link, "max_age_minutes": max_age_minutes}
     )
     return True
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.donate, name="donate"),
     path("thank-you/", views.thank_you, name="thank-you"),
     path("manage/", views.manage, name="manage"),
+    path("manage/open/", views.manage_open, name="manage-open"),
     path("manage/link/", views.manage_request, name="manage-request"),
     path("manage/link/sent/", views.manage_sent, name="manage-sent"),
     path("manage/<int:pk>/amount/", views.manage_change_amount, name="manage-change-amount"),

@@ -1,3 +1,4 @@
+import functools
 import time
 
 from django.conf import settings
@@ -8,8 +9,9 @@ from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csp import csp_override
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
 from articles.models import Article
@@ -45,7 +47,9 @@ def _source_article(reference: str):
     reference = (reference or "").strip()
     if not reference:
         return None
-    match = Q(slug=reference) | (Q(pk=int(reference)) if reference.isdigit() else Q(pk=None))
+    # isdigit() alone takes "²" and other digits that int() refuses.
+    is_id = reference.isascii() and reference.isdigit()
+    match = Q(slug=reference) | (Q(pk=int(reference)) if is_id else Q(pk=None))
     return Article.objects.published().filter(match).only("pk").first()
 
 
@@ -151,94 +155,141 @@ def manage_sent(request):
     return render(request, "donations/manage_sent.html")
 
 
-def _donor_email(request) -> str | None:
-    """The donor's address once they have opened a valid link, for as long as a link lives."""
+def _donor_key(request) -> str | None:
+    """The normalised address of the donor who opened a valid link in this browser, for
+    as long as a link lives."""
     stored = request.session.get(MANAGE_SESSION_KEY)
     if not stored or time.time() - stored["at"] > settings.DONATIONS_MAGIC_LINK_MAX_AGE:
         return None
-    return stored["email"]
+    return stored.get("key")
 
 
+def _gifts_page(request, key, *, invalid_form=None, status=200):
+    """The donor's gifts, each with its change-amount form (`invalid_form` for the one
+    just posted with errors)."""
+    gifts = list(Donation.objects.manageable_by(key).select_related("appeal"))
+    forms_by_gift = []
+    for gift in gifts:
+        form = ChangeAmountForm(prefix=f"gift-{gift.pk}")
+        if invalid_form is not None and invalid_form.prefix == form.prefix:
+            form = invalid_form
+        forms_by_gift.append((gift, form))
+    # The address as the donor gave it; the key only when there are no gifts left.
+    email = gifts[0].donor_email if gifts else key
+    context = {"gifts": forms_by_gift, "email": email}
+    return render(request, "donations/manage.html", context, status=status)
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def manage_open(request):
+    """The emailed link. Opening it shows a button, and only pressing it (a POST) uses the
+    link up: mail scanners fetch every link in a message before the donor reads it."""
+    token = (
+        request.POST.get("token", "") if request.method == "POST" else request.GET.get("token", "")
+    )
+    try:
+        key, link = services.read_manage_token(token)
+    except services.InvalidLink:
+        messages.error(request, "That link has expired or is not valid: ask for a new one.")
+        return redirect("donations:manage-request")
+    session = request.session.get(MANAGE_SESSION_KEY) or {}
+    if session.get("link") == link.link_id and _donor_key(request) == key:
+        # The browser that used the link, clicking it in the email again.
+        return redirect("donations:manage")
+    if request.method == "POST":
+        if services.use_manage_link(link):
+            request.session.cycle_key()
+            request.session[MANAGE_SESSION_KEY] = {
+                "key": key,
+                "link": link.link_id,
+                "at": time.time(),
+            }
+            return redirect("donations:manage")
+    elif link.used_at is None:
+        return render(request, "donations/manage_open.html", {"token": token})
+    # 410 Gone: the link did exist and will never work again, which mail scanners and
+    # browsers treat as final, while the page still says what to do next.
+    context = {
+        "form": ManageLinkForm(),
+        "is_link_used": True,
+        "max_age_minutes": settings.DONATIONS_MAGIC_LINK_MAX_AGE // 60,
+    }
+    return render(request, "donations/manage_request.html", context, status=410)
+
+
+@never_cache
 @allows_stripe_redirects
 def manage(request):
-    if "token" in request.GET:
-        try:
-            email = signing.loads(
-                request.GET["token"],
-                salt=services.MANAGE_SALT,
-                max_age=settings.DONATIONS_MAGIC_LINK_MAX_AGE,
-            )
-        except signing.BadSignature:
-            messages.error(request, "That link has expired or is not valid: ask for a new one.")
-            return redirect("donations:manage-request")
-        # The token leaves the address bar (and any Referer) as soon as it is used.
-        request.session.cycle_key()
-        request.session[MANAGE_SESSION_KEY] = {"email": email, "at": time.time()}
-        return redirect("donations:manage")
-    email = _donor_email(request)
-    if email is None:
+    key = _donor_key(request)
+    if key is None:
         return redirect("donations:manage-request")
-    gifts = Donation.objects.manageable_by(email).select_related("appeal")
-    context = {
-        "gifts": [(gift, ChangeAmountForm(prefix=f"gift-{gift.pk}")) for gift in gifts],
-        "email": email,
-    }
-    return render(request, "donations/manage.html", context)
+    return _gifts_page(request, key)
 
 
-def _managed_gift(request, pk):
-    email = _donor_email(request)
-    if email is None:
-        return None
-    return get_object_or_404(Donation.objects.manageable_by(email), pk=pk)
+def managed_gift(view):
+    """Give `view` the donor's own gift `pk` in place of the pk: a browser without an
+    open link is sent to ask for one, and any gift that is not theirs to manage is 404."""
+
+    @functools.wraps(view)
+    def wrapped(request, pk):
+        key = _donor_key(request)
+        if key is None:
+            return redirect("donations:manage-request")
+        gift = get_object_or_404(Donation.objects.manageable_by(key), pk=pk)
+        return view(request, gift)
+
+    return wrapped
+
+
+def _apply(request, gift, change, *, done: str, failed: str, at_the_bank: str):
+    """Make `change` through the gift's provider and say how it went."""
+    try:
+        change(provider_for(gift))
+    except ProviderError:
+        messages.error(request, failed)
+    else:
+        messages.success(request, done)
+        if gift.provider == Donation.Provider.OFFLINE and gift.is_monthly:
+            messages.info(request, at_the_bank)
+    return redirect("donations:manage")
 
 
 @allows_stripe_redirects
 @require_POST
-def manage_change_amount(request, pk):
-    gift = _managed_gift(request, pk)
-    if gift is None:
-        return redirect("donations:manage-request")
+@managed_gift
+def manage_change_amount(request, gift):
     form = ChangeAmountForm(request.POST, prefix=f"gift-{gift.pk}")
     if not form.is_valid():
-        gifts = Donation.objects.manageable_by(gift.donor_email).select_related("appeal")
-        forms_by_gift = [
-            (g, form if g.pk == gift.pk else ChangeAmountForm(prefix=f"gift-{g.pk}")) for g in gifts
-        ]
-        context = {"gifts": forms_by_gift, "email": gift.donor_email}
-        return render(request, "donations/manage.html", context, status=400)
-    try:
-        services.change_gift_amount(gift, form.cleaned_data["amount"], provider=provider_for(gift))
-    except ProviderError:
-        messages.error(request, "We could not change the amount just now. Please try again.")
-    else:
-        messages.success(request, "Your gift has been changed.")
-        if gift.provider == Donation.Provider.OFFLINE and gift.is_monthly:
-            messages.info(request, "Please change your standing order with your bank too.")
-    return redirect("donations:manage")
+        return _gifts_page(request, gift.donor_email_key, invalid_form=form, status=400)
+    return _apply(
+        request,
+        gift,
+        lambda provider: services.change_gift_amount(
+            gift, form.cleaned_data["amount"], provider=provider
+        ),
+        done="Your gift has been changed.",
+        failed="We could not change the amount just now. Please try again.",
+        at_the_bank="Please change your standing order with your bank too.",
+    )
 
 
 @require_POST
-def manage_cancel(request, pk):
-    gift = _managed_gift(request, pk)
-    if gift is None:
-        return redirect("donations:manage-request")
-    try:
-        services.cancel_gift(gift, provider=provider_for(gift))
-    except ProviderError:
-        messages.error(request, "We could not cancel just now. Please try again.")
-    else:
-        messages.success(request, "Your gift has been cancelled. Thank you for your support.")
-        if gift.provider == Donation.Provider.OFFLINE and gift.is_monthly:
-            messages.info(request, "Please cancel your standing order with your bank too.")
-    return redirect("donations:manage")
+@managed_gift
+def manage_cancel(request, gift):
+    return _apply(
+        request,
+        gift,
+        lambda provider: services.cancel_gift(gift, provider=provider),
+        done="Your gift has been cancelled. Thank you for your support.",
+        failed="We could not cancel just now. Please try again.",
+        at_the_bank="Please cancel your standing order with your bank too.",
+    )
 
 
 @require_POST
-def manage_card(request, pk):
-    gift = _managed_gift(request, pk)
-    if gift is None:
-        return redirect("donations:manage-request")
+@managed_gift
+def manage_card(request, gift):
     try:
         url = provider_for(gift).billing_portal_url(
             gift, return_url=request.build_absolute_uri(reverse("donations:manage"))

@@ -1,6 +1,7 @@
 import hashlib
 import hmac
 import json
+import re
 import time
 
 import pytest
@@ -8,6 +9,7 @@ import stripe
 from django.core.cache import cache
 from django.urls import reverse
 
+from donations import services
 from donations.models import Donation
 from tests.donations.stripe_stub import RecordingHTTPClient, recorded
 
@@ -73,3 +75,27 @@ def event(name: str, **object_overrides) -> dict:
     data = recorded(name)
     data["data"]["object"].update(object_overrides)
     return data
+
+
+def request_link(client, email, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        return client.post(reverse("donations:manage-request"), {"email": email})
+
+
+def link_from(mail) -> str:
+    return re.search(r"http://\S+", mail.body).group(0).removeprefix("http://127.0.0.1:8000")
+
+
+def open_link(client, link):
+    """Use an emailed link as a donor does: open it, then press the button on the page."""
+    page = client.get(link)
+    button = re.search(r'name="token" value="([^"]+)"', page.text)
+    if page.status_code != 200 or not button:
+        return page
+    return client.post(link.partition("?")[0], {"token": button.group(1)})
+
+
+def sign_in(client, email_key="ada@example.org"):
+    """Open a fresh link to the gifts of `email_key`, as if from the email."""
+    token = services.manage_token(email_key)
+    return client.post(reverse("donations:manage-open"), {"token": token})

@@ -1,23 +1,12 @@
-import re
-
 import pytest
 from django.core import signing
 from django.urls import reverse
 
 from donations import services
 from donations.models import Donation
-from tests.donations.conftest import make_donation
+from tests.donations.conftest import link_from, make_donation, open_link, request_link, sign_in
 
 pytestmark = pytest.mark.django_db
-
-
-def request_link(client, email, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        return client.post(reverse("donations:manage-request"), {"email": email})
-
-
-def link_from(mail) -> str:
-    return re.search(r"http://\S+", mail.body).group(0).removeprefix("http://127.0.0.1:8000")
 
 
 def test_link_request_answers_the_same_whether_or_not_the_address_gives(
@@ -43,7 +32,7 @@ def test_magic_link_lets_the_donor_change_the_amount_of_an_offline_pledge(
     pledge = make_donation(provider=Donation.Provider.OFFLINE, provider_reference="GIFT-1")
     request_link(client, "ADA@example.org", django_capture_on_commit_callbacks)
 
-    landing = client.get(link_from(mailoutbox[0]))
+    landing = open_link(client, link_from(mailoutbox[0]))
     assert landing.status_code == 302
     assert landing["Location"] == reverse("donations:manage")  # the token leaves the URL
     page = client.get(landing["Location"])
@@ -61,7 +50,7 @@ def test_magic_link_lets_the_donor_change_the_amount_of_an_offline_pledge(
 
 def test_bad_new_amount_gets_a_clear_error_and_keeps_it(client):
     pledge = make_donation(provider=Donation.Provider.OFFLINE, provider_reference="GIFT-1")
-    client.get(reverse("donations:manage"), {"token": services.manage_token("ada@example.org")})
+    sign_in(client)
 
     response = client.post(
         reverse("donations:manage-change-amount", args=[pledge.pk]),
@@ -82,7 +71,7 @@ def test_offline_monthly_gift_is_cancelled_locally(client):
         frequency=Donation.Frequency.MONTHLY,
         status=Donation.Status.PAID,
     )
-    client.get(reverse("donations:manage"), {"token": services.manage_token("ada@example.org")})
+    sign_in(client)
 
     client.post(reverse("donations:manage-cancel", args=[gift.pk]))
 
@@ -106,7 +95,7 @@ def test_stripe_monthly_gift_cancel_change_and_card_go_through_stripe(
         stripe_subscription_id="sub_1TestMonthly0001",
         stripe_customer_id="cus_TestDonor0001",
     )
-    client.get(reverse("donations:manage"), {"token": services.manage_token("ada@example.org")})
+    sign_in(client)
 
     card = client.post(reverse("donations:manage-card", args=[gift.pk]))
     client.post(
@@ -127,14 +116,23 @@ def test_stripe_monthly_gift_cancel_change_and_card_go_through_stripe(
     assert gift.cancelled_at is not None
 
 
-def test_expired_or_forged_link_is_refused(client, settings):
-    expired = signing.TimestampSigner(salt=services.MANAGE_SALT)
-    forged = signing.dumps("ada@example.org", salt="another-purpose")
-    settings.DONATIONS_MAGIC_LINK_MAX_AGE = -1
+def test_expired_forged_or_unknown_link_is_refused(client, settings):
+    sign = signing.TimestampSigner(salt=services.MANAGE_SALT)
+    forged = signing.dumps({"key": "ada@example.org"}, salt="another-purpose")
+    unknown = signing.dumps({"key": "ada@example.org", "link": "made-up"}, salt=sign.salt)
+    old_style = signing.dumps("ada@example.org", salt=services.MANAGE_SALT)
+    made = services.manage_token("ada@example.org")
 
-    for token in (services.manage_token("ada@example.org"), forged, "junk", expired.sign("x")):
-        response = client.get(reverse("donations:manage"), {"token": token})
-        assert response["Location"] == reverse("donations:manage-request")
+    def refused(token):
+        answers = [
+            method(reverse("donations:manage-open"), {"token": token})
+            for method in (client.get, client.post)
+        ]
+        return all(a["Location"] == reverse("donations:manage-request") for a in answers)
+
+    assert all(refused(token) for token in (forged, unknown, old_style, "junk", sign.sign("x")))
+    settings.DONATIONS_MAGIC_LINK_MAX_AGE = -1
+    assert refused(made)
 
 
 def test_one_donor_cannot_touch_another_donors_gift(client):
@@ -143,7 +141,7 @@ def test_one_donor_cannot_touch_another_donors_gift(client):
         provider=Donation.Provider.OFFLINE,
         provider_reference="GIFT-2",
     )
-    client.get(reverse("donations:manage"), {"token": services.manage_token("ada@example.org")})
+    sign_in(client)
 
     response = client.post(reverse("donations:manage-cancel", args=[other.pk]))
 
@@ -160,7 +158,7 @@ def test_manage_page_without_a_link_sends_the_donor_to_ask_for_one(client):
 
 def test_abandoned_stripe_checkout_is_not_offered_for_management(client):
     make_donation(frequency=Donation.Frequency.MONTHLY, status=Donation.Status.PENDING)
-    client.get(reverse("donations:manage"), {"token": services.manage_token("ada@example.org")})
+    sign_in(client)
 
     page = client.get(reverse("donations:manage")).content.decode()
 

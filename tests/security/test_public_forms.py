@@ -140,15 +140,16 @@ def test_an_awkward_value_in_any_one_field_never_fails(targets):
                 assert status < 500, (method, url, name, awkward)
 
 
+def answers_to_random_values(method: str, url: str, values: dict):
+    @settings(max_examples=25, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow])  # fmt: skip
+    @given(st.fixed_dictionaries({}, optional=dict.fromkeys(values, TYPED)))
+    def answers_without_failing(changes):
+        assert send(method, url, values | changes) < 500, (method, url, changes)
+
+    return answers_without_failing
+
+
 def test_random_unicode_in_random_fields_never_fails(targets):
-    for target in targets:
-        typed = st.fixed_dictionaries({}, optional=dict.fromkeys(target[2], TYPED))
-
-        @settings(max_examples=25, deadline=None, database=None,
-                  suppress_health_check=[HealthCheck.too_slow])  # fmt: skip
-        @given(typed)
-        def answers_without_failing(changes, target=target):
-            method, url, values = target
-            assert send(method, url, values | changes) < 500, (method, url, changes)
-
-        answers_without_failing()
+    for method, url, values in targets:
+        answers_to_random_values(method, url, values)()

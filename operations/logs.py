@@ -12,8 +12,6 @@ import time
 import uuid
 from contextvars import ContextVar
 
-from django.conf import settings
-
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 task_id: ContextVar[str | None] = ContextVar("task_id", default=None)
 
@@ -80,12 +78,10 @@ def log_request(request, response, duration_ms: float) -> None:
 
 
 def staff_user_id(request) -> int | None:
-    # Readers have no session: looking at request.user for them would cost nothing but
-    # say nothing either. Staff have one, and their view has already loaded the user.
-    if settings.SESSION_COOKIE_NAME not in request.COOKIES or not hasattr(request, "user"):
-        return None
-    user = request.user
-    return user.pk if user.is_authenticated and user.is_staff else None
+    # Only a user the view has already loaded (django.contrib.auth caches it on the
+    # request): looking one up here would add queries to every page with a session.
+    user = getattr(request, "_cached_user", None)
+    return user.pk if user is not None and user.is_authenticated and user.is_staff else None
 
 
 def connect_task_signals() -> None:

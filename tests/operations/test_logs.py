@@ -108,3 +108,17 @@ def test_debug_logs_are_readable_lines_with_time_and_level():
         r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} WARNING newsroom: hello",
         result.stderr.strip().splitlines()[-1],
     ), result.stderr
+
+
+@pytest.mark.django_db
+def test_health_probes_are_logged_only_when_they_fail(client, log_lines, settings):
+    client.get("/healthz")
+    client.get("/readyz")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "tests.operations.test_health.BrokenStorage"},
+    }
+    client.get("/readyz")
+    assert [(line["path"], line["status"]) for line in access_lines(log_lines())] == [
+        ("/readyz", 503)
+    ]

@@ -6,4 +6,8 @@ if __name__ == "__main__":
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(sys.argv)
+    from newsroom.startup import database_errors_in_one_line, load_settings
+
+    load_settings()
+    with database_errors_in_one_line():
+        execute_from_command_line(sys.argv)

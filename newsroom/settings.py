@@ -6,10 +6,15 @@ from pathlib import Path
 
 import environ
 from django.utils.csp import CSP
+from pythonjsonlogger.core import RESERVED_ATTRS as RESERVED_LOG_ATTRS
+
+from newsroom.env import Env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-env = environ.Env()
+# Every read goes through this strict wrapper of django-environ (newsroom/env.py): a value
+# that does not parse stops start-up with one line naming the variable.
+env = Env()
 
 DEBUG = env.bool("DEBUG", default=False)
 # A development key is only acceptable while DEBUG is on; production must set its own.
@@ -20,7 +25,9 @@ if not SECRET_KEY:
     raise environ.ImproperlyConfigured("Set SECRET_KEY (or DEBUG=on for development).")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
-CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_TRUSTED_ORIGINS = env.list(
+    "CSRF_TRUSTED_ORIGINS", default=[], example="https://news.example.org"
+)
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = env.str("SITE_NAME", default="The Red Weekly")
 NEWSLETTER_NAME = env.str("NEWSLETTER_NAME", default="Breakfast in Red")
@@ -49,10 +56,15 @@ INSTALLED_APPS = [
     "newsletter",
     "donations",
     "pagecache",
+    "operations",
 ]
 
 MIDDLEWARE = [
-    # First, so that a cached page is served before any other middleware runs.
+    # The request id and the one access line per request, page-cache hits included.
+    "operations.logs.RequestLogMiddleware",
+    # /healthz and /readyz, answered before the SSL redirect, host checks and page cache.
+    "operations.middleware.HealthCheckMiddleware",
+    # Next, so that a cached page is served before any other middleware runs.
     "pagecache.middleware.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -97,13 +109,18 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR}/var/db.sqlite3")}
+DATABASE_CONNECT_TIMEOUT = env.int("DATABASE_CONNECT_TIMEOUT", default=5)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # psycopg 3's pool, managed by Django: one pool per process, connections reused.
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": env.int("DATABASE_POOL_MIN", default=2),
         "max_size": env.int("DATABASE_POOL_MAX", default=10),
-        "timeout": 10,
+        # With one request thread per process a request waits for the pool only when the
+        # database does not answer: give up, and answer 503, after one connection attempt.
+        "timeout": DATABASE_CONNECT_TIMEOUT,
     }
+    # An address that drops packets would otherwise hold a connection attempt for minutes.
+    DATABASES["default"]["OPTIONS"]["connect_timeout"] = DATABASE_CONNECT_TIMEOUT
     if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
         # Parameters bound by the server let psycopg prepare a query once it has run five
         # times (its default): PostgreSQL then plans it once per connection instead of on
@@ -135,7 +152,10 @@ TASKS = {
 def _mailer_from_url(url: str) -> dict:
     """Turn EMAIL_URL (console://, smtp://user:pass@host:port, smtp+tls://…) into one
     MAILERS entry, the Django 6.1 way of configuring mail."""
-    config = environ.Env.email_url_config(url)
+    return _mailer_from_config(environ.Env.email_url_config(url))
+
+
+def _mailer_from_config(config: dict) -> dict:
     backend = config["EMAIL_BACKEND"]
     if backend != "django.core.mail.backends.smtp.EmailBackend":
         return {"BACKEND": backend}
@@ -151,7 +171,7 @@ def _mailer_from_url(url: str) -> dict:
     return {"BACKEND": backend, "OPTIONS": options}
 
 
-MAILERS = {"default": _mailer_from_url(env.str("EMAIL_URL", default="consolemail://"))}
+MAILERS = {"default": _mailer_from_config(env.email_url("EMAIL_URL", default="consolemail://"))}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="The Red Weekly <news@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -190,6 +210,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Security. Production values are the defaults; DEBUG relaxes only what local HTTP needs.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Load balancers probe over plain HTTP (HealthCheckMiddleware answers first anyway).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
@@ -207,15 +229,53 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
     "base-uri": [CSP.NONE],
     "frame-ancestors": [CSP.NONE],
-    "form-action": [CSP.SELF, *env.list("CSP_FORM_ACTION", default=[])],
+    "form-action": [
+        CSP.SELF,
+        *env.list("CSP_FORM_ACTION", default=[], example="https://checkout.stripe.com"),
+    ],
 }
 
+# One JSON object a line in production, for the log collector; readable lines with DEBUG.
+# Every line logged during a request carries its request_id, during a task its task_id.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json", choices=["json", "text"])
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "filters": {"context": {"()": "operations.logs.ContextFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": ["asctime", "levelname", "name", "message"],
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            # Django's request loggers attach the request and socket objects themselves.
+            "reserved_attrs": [*RESERVED_LOG_ATTRS, "request", "server_time"],
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["context"],
+            "formatter": LOG_FORMAT,
+        }
+    },
+    "root": {
+        "handlers": ["console"],
+        "level": env.str(
+            "LOG_LEVEL", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+        ),
+    },
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # Django's logger has a console handler of its own while DEBUG is on, and also
+        # passes its records to ours: every task's start and end was printed twice.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # The access line (operations.logs) replaces runserver's own.
+        "django.server": {"handlers": [], "level": "CRITICAL", "propagate": False},
+        # The pool logs every failed reconnection attempt; a database that is down shows
+        # once per request instead, as a 503 in the access line and in /readyz.
+        "psycopg.pool": {"level": "ERROR"},
+    },
 }
 
 TAGGIT_CASE_INSENSITIVE = True

@@ -30,6 +30,7 @@ urlpatterns = [
     path("issues/", include("issues.urls")),
     path("newsletters/", include("newsletter.urls")),
     path("donate/", include("donations.urls")),
+    path("", include("operations.urls")),
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
     path(
         "robots.txt",

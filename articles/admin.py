@@ -237,6 +237,9 @@ class ArticleAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # The form never writes the status: ArticleAdmin.make_requested_move does, through
+        # the workflow, from this one to the one the status field received.
+        self.status_before_save = self.instance.status
         if self.instance.pk:
             self.initial["loaded_version"] = self.instance.updated_at.isoformat()
         if "status" in self.fields and self.user is not None:
@@ -489,9 +492,8 @@ class ArticleAdmin(WorkflowActions, admin.ModelAdmin):
             return super().changeform_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
-        requested_status = obj.status
         # The status moves only through articles.workflow, once the inlines are saved.
-        obj.status = form.initial.get("status", Article.Status.DRAFT)
+        obj.status = form.status_before_save
         if not change:
             obj.created_by = request.user
         elif "slug" in form.changed_data and (
@@ -500,21 +502,28 @@ class ArticleAdmin(WorkflowActions, admin.ModelAdmin):
         ):
             workflow.remember_old_slug(obj, form.initial["slug"])
         super().save_model(request, obj, form, change)
-        obj._requested_status = requested_status
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         article = form.instance
-        requested = article.__dict__.pop("_requested_status", article.status)
-        move = workflow.move_between(article.status, requested)
-        if requested != article.status and move:
-            at = form.cleaned_data.get("published_at") if move.name == "publish" else None
-            try:
-                workflow.move_article(article, move.name, by=request.user, at=at)
-            except workflow.TransitionRefused as refusal:
-                self.message_user(request, str(refusal), messages.ERROR)
+        self.make_requested_move(request, form)
         reversion.set_comment("Changed " + ", ".join(form.changed_data) if change else "Created")
         reversion.add_to_revision(article)
+
+    def make_requested_move(self, request, form):
+        """Move the article to the status its form asked for. Only a status field the
+        form offered (with the moves this person may make as its choices) asks: where the
+        field is read-only, a save corrects the text and leaves the status alone."""
+        article = form.instance
+        requested = form.cleaned_data.get("status") if "status" in form.fields else None
+        if requested in (None, article.status):
+            return
+        move = workflow.move_between(article.status, requested)
+        at = form.cleaned_data.get("published_at") if move.name == "publish" else None
+        try:
+            workflow.move_article(article, move.name, by=request.user, at=at)
+        except workflow.TransitionRefused as refusal:
+            self.message_user(request, str(refusal), messages.ERROR)
 
     # -- Workflow buttons and revisions pages ------------------------------------------
 

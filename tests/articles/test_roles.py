@@ -3,7 +3,9 @@ URLs the role's screens do not offer."""
 
 import pytest
 from django.contrib.auth.models import User
+from django.test import Client
 from django.urls import reverse
+from reversion.models import Version
 
 from articles.models import Article, ArticleTransition, Correction
 from tests.articles.roles import ROLES, change_form_data, change_url, client_for, make_user
@@ -247,3 +249,46 @@ def test_groups_exist_with_their_permissions():
     assert "mark_ready" in perms["Sub-editor"] and "mark_ready" not in perms["Writer"]
     assert {"publish_article", "manage_revisions", "add_correction"} <= perms["Editor"]
     assert User.objects.count() == 0
+
+
+def test_a_sub_editor_corrects_a_live_article_and_it_stays_live():
+    sub_editor = make_user("sub-editor")
+    article = ArticleFactory(standfirst="Workers walk out")
+    client = client_for(sub_editor)
+
+    response = client.post(
+        change_url(article),
+        change_form_data(article, standfirst="Workers walk out (typo fixed)"),
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    shown = [str(message) for message in response.context["messages"]]
+    assert not [text for text in shown if "may not" in text], shown
+    article.refresh_from_db()
+    assert (article.standfirst, article.status) == (
+        "Workers walk out (typo fixed)",
+        Status.PUBLISHED,
+    )
+    assert not ArticleTransition.objects.filter(article=article).exists()
+    assert Version.objects.get_for_object(article).count() == 1
+    page = Client().get(article.get_absolute_url())
+    assert page.status_code == 200
+    assert "Workers walk out (typo fixed)" in page.content.decode()
+
+
+@pytest.mark.parametrize(("role", "allowed"), [("writer", False), ("sub-editor", True),
+                                               ("editor", True)])  # fmt: skip
+def test_who_may_save_their_own_live_article(role, allowed):
+    user = make_user(role)
+    article = ArticleFactory(created_by=user, standfirst="Before")
+    response = client_for(user).post(
+        change_url(article), change_form_data(article, standfirst="After")
+    )
+    assert response.status_code == (302 if allowed else 403)
+    article.refresh_from_db()
+    assert (article.standfirst, article.status) == (
+        "After" if allowed else "Before",
+        Status.PUBLISHED,
+    )
+    assert article.is_published

@@ -453,10 +453,7 @@ class ArticleAdmin(WorkflowActions, admin.ModelAdmin):
     # -- Who sees and edits what -------------------------------------------------------
 
     def get_queryset(self, request):
-        articles = super().get_queryset(request)
-        if request.user.has_perm("articles.edit_any_article"):
-            return articles
-        return articles.filter(created_by=request.user)
+        return super().get_queryset(request).visible_to(request.user)
 
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)

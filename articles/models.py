@@ -144,6 +144,20 @@ class ArticleQuerySet(models.QuerySet):
         A future `published_at` is a scheduled article; it appears by itself."""
         return self.filter(status=Article.Status.PUBLISHED, published_at__lte=at or timezone.now())
 
+    def visible_to(self, user):
+        """The articles `user` may read in the newsroom (the admin, previews): every one
+        for sub-editors and editors, their own (in any state) for writers, none for
+        anyone who may not see articles at all."""
+        if not (user.has_perm("articles.view_article") or user.has_perm("articles.change_article")):
+            return self.none()
+        if user.has_perm("articles.edit_any_article"):
+            return self
+        return self.filter(created_by_id=user.pk)
+
+    def readable_by(self, user):
+        """What readers see, and what the newsroom shows `user` besides (visible_to)."""
+        return self.published() | self.visible_to(user)
+
     def newest_first(self):
         return self.order_by("-published_at", "-id")
 

@@ -292,3 +292,20 @@ def test_who_may_save_their_own_live_article(role, allowed):
         Status.PUBLISHED,
     )
     assert article.is_published
+
+
+@pytest.mark.parametrize(("role", "sees_colleagues"), [("writer", False), ("sub-editor", True),
+                                                       ("editor", True)])  # fmt: skip
+def test_the_preview_shows_what_the_admin_shows_the_role(role, sees_colleagues):
+    user = make_user(role)
+    colleague = make_user("writer", "colleague")
+    own = ArticleFactory(status=Status.SUBBING, published_at=None, created_by=user)
+    theirs = ArticleFactory(
+        status=Status.DRAFT, published_at=None, created_by=colleague, body="<p>Secret lead</p>"
+    )
+    client = client_for(user)
+
+    assert client.get(reverse("articles:preview", args=[own.pk])).status_code == 200
+    response = client.get(reverse("articles:preview", args=[theirs.pk]))
+    assert response.status_code == (200 if sees_colleagues else 404)
+    assert ("Secret lead" in response.content.decode()) is sees_colleagues

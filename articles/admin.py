@@ -117,6 +117,16 @@ class PhotoAdmin(admin.ModelAdmin):
     readonly_fields = ["preview", "width", "height"]
     fields = ["image", "preview", "alt_text", "caption", "credit", "tags", "width", "height"]
 
+    # Writers may look at any photo (to choose one) and upload new ones; see
+    # workflow.can_change_photo for which they may change.
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or workflow.can_change_photo(request.user, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or workflow.can_change_photo(request.user, obj))
+
     def get_queryset(self, request):
         return (
             super()

@@ -1,15 +1,25 @@
 """Every role against every workflow move and admin page, including direct POSTs to
 URLs the role's screens do not offer."""
 
+from datetime import timedelta
+
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from reversion.models import Version
 
-from articles.models import Article, ArticleTransition, Correction
+from articles.models import Article, ArticleTransition, Author, Correction, Photo
 from tests.articles.roles import ROLES, change_form_data, change_url, client_for, make_user
-from tests.factories import ArticleFactory, IssueFactory, PhotoFactory, SectionFactory
+from tests.factories import (
+    ArticleFactory,
+    AuthorFactory,
+    IssueFactory,
+    PhotoFactory,
+    SectionFactory,
+    jpeg_bytes,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -309,3 +319,104 @@ def test_the_preview_shows_what_the_admin_shows_the_role(role, sees_colleagues):
     response = client.get(reverse("articles:preview", args=[theirs.pk]))
     assert response.status_code == (200 if sees_colleagues else 404)
     assert ("Secret lead" in response.content.decode()) is sees_colleagues
+
+
+def photo_change(client, photo, **overrides):
+    data = {"alt_text": photo.alt_text, "caption": photo.caption, "credit": photo.credit,
+            "tags": ""} | overrides  # fmt: skip
+    return client.post(reverse("admin:articles_photo_change", args=[photo.pk]), data)
+
+
+def photo_used(how, *, writer, colleague):
+    """A photo used by one article (or none), as `how` says."""
+    photo = PhotoFactory(caption="As taken")
+    if how == "unused":
+        return photo
+    owner, status = {
+        "on the writer's draft": (writer, Status.DRAFT),
+        "on the writer's article in subbing": (writer, Status.SUBBING),
+        "on a colleague's draft": (colleague, Status.DRAFT),
+        "on the writer's published article": (writer, Status.PUBLISHED),
+        "on a scheduled article": (colleague, Status.PUBLISHED),
+        "as an author's photo on a published byline": (colleague, Status.PUBLISHED),
+    }[how]
+    published_at = {Status.PUBLISHED: _an_hour_ago()}.get(status)
+    if how == "on a scheduled article":
+        published_at = _an_hour_ago() + timedelta(days=1)
+    if how.startswith("as an author's photo"):
+        ArticleFactory(created_by=owner, authors=[AuthorFactory(photo=photo)])
+    else:
+        ArticleFactory(created_by=owner, status=status, published_at=published_at,
+                       lead_photo=photo)  # fmt: skip
+    return photo
+
+
+PHOTO_USES = {
+    # how the photo is used: whether a writer may change it
+    "unused": True,
+    "on the writer's draft": True,
+    "on the writer's article in subbing": False,
+    "on a colleague's draft": False,
+    "on the writer's published article": False,
+    "on a scheduled article": False,
+    "as an author's photo on a published byline": False,
+}
+
+
+@pytest.mark.parametrize("role", ["writer", "sub-editor", "editor"])
+@pytest.mark.parametrize("how", PHOTO_USES)
+def test_who_may_change_a_photo_depends_on_where_it_is_used(role, how):
+    user = make_user(role)
+    photo = photo_used(how, writer=user, colleague=make_user("writer", "colleague"))
+    allowed = PHOTO_USES[how] or role != "writer"
+    client = client_for(user)
+
+    page = client.get(reverse("admin:articles_photo_change", args=[photo.pk]))
+    assert page.status_code == 200
+    assert page.context["has_change_permission"] is allowed
+    response = photo_change(client, photo, caption="Recaptioned", credit="Someone else")
+
+    assert response.status_code == (302 if allowed else 403)
+    photo.refresh_from_db()
+    assert (photo.caption == "Recaptioned") is allowed
+    assert (photo.credit == "Someone else") is allowed
+
+
+def test_a_writer_may_not_replace_the_file_of_a_live_photo():
+    writer = make_user("writer")
+    photo = photo_used("on a scheduled article", writer=writer, colleague=make_user("editor"))
+    before = photo.image.name
+    response = photo_change(
+        client_for(writer),
+        photo,
+        image=SimpleUploadedFile("new.jpg", jpeg_bytes(color=(0, 0, 0)), "image/jpeg"),
+    )
+    assert response.status_code == 403
+    photo.refresh_from_db()
+    assert photo.image.name == before
+
+
+@pytest.mark.parametrize("how", PHOTO_USES)
+def test_deleting_a_photo_follows_the_same_rule(how):
+    writer = make_user("writer")
+    writer.user_permissions.add(Permission.objects.get(codename="delete_photo"))
+    photo = photo_used(how, writer=writer, colleague=make_user("writer", "colleague"))
+    response = client_for(writer).post(
+        reverse("admin:articles_photo_delete", args=[photo.pk]), {"post": "yes"}
+    )
+    if how == "unused":
+        assert not Photo.objects.filter(pk=photo.pk).exists()
+    elif not PHOTO_USES[how]:
+        assert response.status_code == 403
+        assert Photo.objects.filter(pk=photo.pk).exists()
+        assert Author.objects.filter(photo=photo).count() == how.startswith("as an author")
+
+
+def test_a_writer_may_not_change_an_issue_cover():
+    writer = make_user("writer")
+    photo = PhotoFactory(caption="As taken")
+    IssueFactory(cover_photo=photo)
+    response = photo_change(client_for(writer), photo, caption="Recaptioned")
+    assert response.status_code == 403
+    photo.refresh_from_db()
+    assert photo.caption == "As taken"

@@ -643,8 +643,15 @@ class TagAdmin(taggit.admin.TagAdmin):
     needs the permission to change and delete tags and a selection of tags that exist,
     and merges through articles.services.merge_tags."""
 
+    def has_merge_permission(self, request):
+        return self.has_change_permission(request) and self.has_delete_permission(request)
+
+    @admin.action(description="Merge selected tags", permissions=["merge"])
+    def render_tag_form(self, request, queryset):
+        return super().render_tag_form(request, queryset)
+
     def merge_tags_view(self, request):
-        if not (self.has_change_permission(request) and self.has_delete_permission(request)):
+        if not self.has_merge_permission(request):
             raise PermissionDenied
         selected = request.session.get("selected_tag_ids", "").split(",")
         tags = list(Tag.objects.filter(pk__in=[pk for pk in selected if pk.isdigit()]))

@@ -1,7 +1,8 @@
 """Every admin URL (each registered model's list, add, change, delete and history pages and
 its own extra pages) and the article preview, for every role and for anonymous visitors,
 with and without the trailing slash: nobody gets a page their permissions do not give
-them, and nothing answers 500."""
+them, and nothing answers 500. What each role may change, checked in the database, is
+tests/security/test_role_matrix.py."""
 
 import pytest
 from django.contrib import admin

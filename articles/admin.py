@@ -117,6 +117,16 @@ class PhotoAdmin(admin.ModelAdmin):
     readonly_fields = ["preview", "width", "height"]
     fields = ["image", "preview", "alt_text", "caption", "credit", "tags", "width", "height"]
 
+    # Writers may look at any photo (to choose one) and upload new ones; see
+    # workflow.can_change_photo for which they may change.
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or workflow.can_change_photo(request.user, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or workflow.can_change_photo(request.user, obj))
+
     def get_queryset(self, request):
         return (
             super()
@@ -237,6 +247,9 @@ class ArticleAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # The form never writes the status: ArticleAdmin.make_requested_move does, through
+        # the workflow, from this one to the one the status field received.
+        self.status_before_save = self.instance.status
         if self.instance.pk:
             self.initial["loaded_version"] = self.instance.updated_at.isoformat()
         if "status" in self.fields and self.user is not None:
@@ -450,10 +463,7 @@ class ArticleAdmin(WorkflowActions, admin.ModelAdmin):
     # -- Who sees and edits what -------------------------------------------------------
 
     def get_queryset(self, request):
-        articles = super().get_queryset(request)
-        if request.user.has_perm("articles.edit_any_article"):
-            return articles
-        return articles.filter(created_by=request.user)
+        return super().get_queryset(request).visible_to(request.user)
 
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
@@ -489,9 +499,8 @@ class ArticleAdmin(WorkflowActions, admin.ModelAdmin):
             return super().changeform_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
-        requested_status = obj.status
         # The status moves only through articles.workflow, once the inlines are saved.
-        obj.status = form.initial.get("status", Article.Status.DRAFT)
+        obj.status = form.status_before_save
         if not change:
             obj.created_by = request.user
         elif "slug" in form.changed_data and (
@@ -500,21 +509,28 @@ class ArticleAdmin(WorkflowActions, admin.ModelAdmin):
         ):
             workflow.remember_old_slug(obj, form.initial["slug"])
         super().save_model(request, obj, form, change)
-        obj._requested_status = requested_status
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         article = form.instance
-        requested = article.__dict__.pop("_requested_status", article.status)
-        move = workflow.move_between(article.status, requested)
-        if requested != article.status and move:
-            at = form.cleaned_data.get("published_at") if move.name == "publish" else None
-            try:
-                workflow.move_article(article, move.name, by=request.user, at=at)
-            except workflow.TransitionRefused as refusal:
-                self.message_user(request, str(refusal), messages.ERROR)
+        self.make_requested_move(request, form)
         reversion.set_comment("Changed " + ", ".join(form.changed_data) if change else "Created")
         reversion.add_to_revision(article)
+
+    def make_requested_move(self, request, form):
+        """Move the article to the status its form asked for. Only a status field the
+        form offered (with the moves this person may make as its choices) asks: where the
+        field is read-only, a save corrects the text and leaves the status alone."""
+        article = form.instance
+        requested = form.cleaned_data.get("status") if "status" in form.fields else None
+        if requested in (None, article.status):
+            return
+        move = workflow.move_between(article.status, requested)
+        at = form.cleaned_data.get("published_at") if move.name == "publish" else None
+        try:
+            workflow.move_article(article, move.name, by=request.user, at=at)
+        except workflow.TransitionRefused as refusal:
+            self.message_user(request, str(refusal), messages.ERROR)
 
     # -- Workflow buttons and revisions pages ------------------------------------------
 
@@ -627,8 +643,15 @@ class TagAdmin(taggit.admin.TagAdmin):
     needs the permission to change and delete tags and a selection of tags that exist,
     and merges through articles.services.merge_tags."""
 
+    def has_merge_permission(self, request):
+        return self.has_change_permission(request) and self.has_delete_permission(request)
+
+    @admin.action(description="Merge selected tags", permissions=["merge"])
+    def render_tag_form(self, request, queryset):
+        return super().render_tag_form(request, queryset)
+
     def merge_tags_view(self, request):
-        if not (self.has_change_permission(request) and self.has_delete_permission(request)):
+        if not self.has_merge_permission(request):
             raise PermissionDenied
         selected = request.session.get("selected_tag_ids", "").split(",")
         tags = list(Tag.objects.filter(pk__in=[pk for pk in selected if pk.isdigit()]))

@@ -45,6 +45,40 @@ class Section(models.Model):
         return page_url("articles:section", slug=self.slug)
 
 
+class PhotoQuerySet(models.QuerySet):
+    def used_by(self, articles):
+        """The photos `articles` show: as their lead photo, or as the photo of an author
+        on their byline."""
+        return self.filter(
+            Q(pk__in=articles.filter(lead_photo__isnull=False).values("lead_photo"))
+            | Q(
+                pk__in=Author.objects.filter(articles__in=articles, photo__isnull=False).values(
+                    "photo"
+                )
+            )
+        )
+
+    def used_beyond_drafts_of(self, user):
+        """The photos a change to would show somewhere other than `user`'s own drafts:
+        on anyone else's article, on an article past draft, or outside the articles."""
+        others = Article.objects.exclude(status=Article.Status.DRAFT, created_by_id=user.pk)
+        return self.used_by(others) | self.used_outside_articles()
+
+    def used_outside_articles(self):
+        """The photos other apps' models point at (an issue's cover, say), found through
+        the relations they declare, as this app imports none of them."""
+        used = Q(pk__in=[])
+        for relation in self.model._meta.get_fields(include_hidden=True):
+            if not (relation.auto_created and relation.is_relation and not relation.concrete):
+                continue
+            if relation.related_model in (Article, Author) or not relation.field.many_to_one:
+                continue
+            name = relation.field.name
+            users = relation.related_model._base_manager.filter(**{f"{name}__isnull": False})
+            used |= Q(pk__in=users.values(name))
+        return self.filter(used)
+
+
 class Photo(models.Model):
     image = models.ImageField(upload_to="photos/%Y/%m/", width_field="width", height_field="height")
     width = models.PositiveIntegerField(editable=False, default=0)
@@ -62,6 +96,8 @@ class Photo(models.Model):
     rendition_formats = models.JSONField(default=list, blank=True, editable=False)
     tags = TaggableManager(blank=True, help_text="Words to find the photo by in the library.")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PhotoQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -143,6 +179,20 @@ class ArticleQuerySet(models.QuerySet):
         """What readers may see: published, with a publication time that has come.
         A future `published_at` is a scheduled article; it appears by itself."""
         return self.filter(status=Article.Status.PUBLISHED, published_at__lte=at or timezone.now())
+
+    def visible_to(self, user):
+        """The articles `user` may read in the newsroom (the admin, previews): every one
+        for sub-editors and editors, their own (in any state) for writers, none for
+        anyone who may not see articles at all."""
+        if not (user.has_perm("articles.view_article") or user.has_perm("articles.change_article")):
+            return self.none()
+        if user.has_perm("articles.edit_any_article"):
+            return self
+        return self.filter(created_by_id=user.pk)
+
+    def readable_by(self, user):
+        """What readers see, and what the newsroom shows `user` besides (visible_to)."""
+        return self.published() | self.visible_to(user)
 
     def newest_first(self):
         return self.order_by("-published_at", "-id")

@@ -251,9 +251,9 @@ def moved_or_gone(request, slug):
 
 @method_decorator(never_cache, name="dispatch")
 class ArticlePreviewView(ArticleDetailView):
-    """A draft or scheduled article as it will look, for the newsroom only (staff who may
-    see articles in the admin). Everyone else gets the same 404 as for an article that
-    does not exist."""
+    """A draft or scheduled article as it will look, for the newsroom only: staff see the
+    articles the admin shows them (writers their own). Everyone else gets the same 404
+    as for an article that does not exist."""
 
     def dispatch(self, request, *args, **kwargs):
         user = request.user
@@ -262,7 +262,7 @@ class ArticlePreviewView(ArticleDetailView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self):
-        return Article.objects.for_detail()
+        return Article.objects.visible_to(self.request.user).for_detail()
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(is_preview=True, **kwargs)

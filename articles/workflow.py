@@ -1,4 +1,5 @@
-"""The editorial workflow: who may edit an article, and its moves from draft to published.
+"""The editorial workflow: who may edit an article or a photo, and an article's moves
+from draft to published.
 
 Draft → Ready for subbing → Ready to publish → Published; a published article whose
 time has not come is scheduled. Every move is checked against the person's permissions,
@@ -18,6 +19,7 @@ from articles.models import (
     ArticleAuthor,
     ArticleTransition,
     Author,
+    Photo,
     Sidebar,
     SlugRedirect,
     TaggedArticle,
@@ -64,6 +66,16 @@ def can_edit(user, article: Article) -> bool:
     if article.pk is None or user.has_perm("articles.edit_any_article"):
         return True
     return article.created_by_id == user.pk and article.status == Status.DRAFT
+
+
+def can_change_photo(user, photo: Photo) -> bool:
+    """A change to a photo shows at once wherever it is used, so writers change only the
+    photos nothing but their own drafts uses; sub-editors and editors change any."""
+    if not user.has_perm("articles.change_photo"):
+        return False
+    if photo.pk is None or user.has_perm("articles.edit_any_article"):
+        return True
+    return not Photo.objects.filter(pk=photo.pk).used_beyond_drafts_of(user).exists()
 
 
 def can_move(user, article: Article, move: Move) -> bool:

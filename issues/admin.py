@@ -31,7 +31,9 @@ class IssueArticleInline(admin.TabularInline):
     verbose_name_plural = "Articles in this issue, by page"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("section").order_by("print_page", "id")
+        # Writers see an issue's published articles and their own, not others' drafts.
+        articles = super().get_queryset(request).readable_by(request.user)
+        return articles.select_related("section").order_by("print_page", "id")
 
     @admin.display(description="Headline")
     def article_link(self, article):
@@ -81,6 +83,14 @@ class IssueAdmin(PrintPdfAdminMixin, admin.ModelAdmin):
 
     # -- The issue builder: publishing the issue with its ready articles ----------------
 
+    def get_object(self, request, object_id, from_field=None):
+        issue = super().get_object(request, object_id, from_field)
+        if issue is not None:
+            # Which headlines the change form may list depends on who is looking, and
+            # read-only fields are given only the issue.
+            issue.readable_articles = Article.objects.readable_by(request.user)
+        return issue
+
     @admin.display(description="Not ready to publish")
     def not_ready_list(self, issue):
         if issue.pk is None:
@@ -88,12 +98,13 @@ class IssueAdmin(PrintPdfAdminMixin, admin.ModelAdmin):
         not_ready = issue.articles.exclude(
             status__in=[Article.Status.READY, Article.Status.PUBLISHED]
         ).order_by("print_page", "id")
+        readable = getattr(issue, "readable_articles", Article.objects.none())
+        shown = list(not_ready.filter(pk__in=readable.values("pk")))
+        lines = [(a.headline, a.get_status_display()) for a in shown]
+        if hidden := not_ready.count() - len(shown):
+            lines.append((f"{hidden} more by others", "not shown to you"))
         return (
-            format_html_join(
-                mark_safe("<br>"),
-                "{} ({})",
-                ((a.headline, a.get_status_display()) for a in not_ready),
-            )
+            format_html_join(mark_safe("<br>"), "{} ({})", lines)
             or "Every article is ready or published."
         )
 

@@ -45,7 +45,8 @@ class PrintPdfAdminMixin:
             return format_html('{} · <a href="{}">download</a>', text, pdf.file.url)
         return text
 
-    @admin.action(description="Re-render PDF")
+    # A render is a minute of the worker's time: for those who may change the issue.
+    @admin.action(description="Re-render PDF", permissions=["change"])
     def rerender_pdf(self, request, queryset):
         for issue in queryset:
             services.rerender_pdf(services.issue_pdf_job(issue))

@@ -160,7 +160,9 @@ class EditionAdmin(admin.ModelAdmin):
         html = html.replace(UNSUBSCRIBE_PLACEHOLDER, "#").replace(PREFERENCES_PLACEHOLDER, "#")
         return HttpResponse(html)
 
-    @admin.action(description="Send a test of the selected editions to me")
+    # Sending, even a test to oneself, is for those who prepare editions: the site's mail
+    # goes out under the newsletter's name.
+    @admin.action(description="Send a test of the selected editions to me", permissions=["change"])
     def send_test_to_me(self, request, queryset):
         if not request.user.email:
             self.message_user(request, "Your account has no email address.", messages.ERROR)
@@ -169,7 +171,7 @@ class EditionAdmin(admin.ModelAdmin):
             services.send_test(edition, request.user.email)
         self.message_user(request, f"Sent {queryset.count()} test(s) to {request.user.email}.")
 
-    @admin.action(description="Send the selected editions now")
+    @admin.action(description="Send the selected editions now", permissions=["change"])
     def send_now(self, request, queryset):
         for edition in queryset:
             try:
@@ -179,7 +181,9 @@ class EditionAdmin(admin.ModelAdmin):
             else:
                 self.message_user(request, f"Sending “{edition}” to {count} subscribers.")
 
-    @admin.action(description="Schedule the selected editions for their send time")
+    @admin.action(
+        description="Schedule the selected editions for their send time", permissions=["change"]
+    )
     def schedule(self, request, queryset):
         for edition in queryset:
             if not edition.send_at or edition.send_at <= timezone.now():

@@ -1,13 +1,26 @@
-"""Every role against every workflow move and admin page, including direct POSTs to
-URLs the role's screens do not offer."""
+"""The roles' particular rules: what each role is offered, writers' drafts, corrections,
+live articles and photos. Every role against every change the admin offers, in the
+database, is tests/security/test_role_matrix.py."""
+
+from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
+from reversion.models import Version
 
-from articles.models import Article, ArticleTransition, Correction
+from articles.models import Article, ArticleTransition, Author, Correction, Photo
 from tests.articles.roles import ROLES, change_form_data, change_url, client_for, make_user
-from tests.factories import ArticleFactory, IssueFactory, PhotoFactory, SectionFactory
+from tests.factories import (
+    ArticleFactory,
+    AuthorFactory,
+    IssueFactory,
+    PhotoFactory,
+    SectionFactory,
+    jpeg_bytes,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +34,6 @@ MOVES = {
     "publish": (Status.READY, Status.PUBLISHED, {"editor", "superuser"}),
     "unpublish": (Status.PUBLISHED, Status.DRAFT, {"editor", "superuser"}),
 }
-MATRIX = [(role, move) for role in ROLES for move in MOVES]
 
 
 def article_in(status, *, created_by=None):
@@ -38,48 +50,6 @@ def _an_hour_ago():
     from django.utils import timezone
 
     return timezone.now() - timedelta(hours=1)
-
-
-@pytest.mark.parametrize(("role", "move"), MATRIX)
-def test_every_role_against_every_move_posted_to_its_button_url(role, move):
-    user = make_user(role)
-    source, target, allowed = MOVES[move]
-    # Writers' own article, so that only the move itself decides.
-    article = article_in(source, created_by=user)
-    url = reverse("admin:articles_article_move", args=[article.pk, move])
-
-    response = client_for(user).post(url)
-
-    article.refresh_from_db()
-    if role in allowed:
-        assert response.status_code == 302
-        assert article.status == target
-        transition = ArticleTransition.objects.get(article=article)
-        assert (transition.by, transition.from_status, transition.to_status) == (
-            user,
-            source,
-            target,
-        )
-    else:
-        assert response.status_code in (403, 404)
-        assert article.status == source
-        assert not ArticleTransition.objects.exists()
-
-
-@pytest.mark.parametrize(("role", "move"), MATRIX)
-def test_every_role_against_every_move_posted_as_a_change_list_action(role, move):
-    user = make_user(role)
-    source, target, allowed = MOVES[move]
-    article = article_in(source, created_by=user)
-
-    response = client_for(user).post(
-        reverse("admin:articles_article_changelist"),
-        {"action": f"{move}_selected", "_selected_action": [article.pk]},
-    )
-
-    assert response.status_code == 302
-    article.refresh_from_db()
-    assert article.status == (target if role in allowed else source)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -160,18 +130,6 @@ def test_writer_creates_drafts_only():
     assert (article.status, article.created_by) == (Status.DRAFT, writer)
 
 
-@pytest.mark.parametrize(("role", "allowed"), [("writer", False), ("sub-editor", True),
-                                               ("editor", True), ("superuser", True)])  # fmt: skip
-def test_who_may_edit_someone_elses_article(role, allowed):
-    article = ArticleFactory(status=Status.SUBBING, published_at=None)
-    response = client_for(make_user(role)).post(
-        change_url(article), change_form_data(article, headline="Subbed headline")
-    )
-    article.refresh_from_db()
-    assert (article.headline == "Subbed headline") is allowed
-    assert response.status_code == 302
-
-
 @pytest.mark.parametrize(("role", "allowed"), [("writer", False), ("sub-editor", False),
                                                ("editor", True), ("superuser", True)])  # fmt: skip
 def test_who_may_add_a_correction(role, allowed):
@@ -189,30 +147,6 @@ def test_who_may_add_a_correction(role, allowed):
     )
     client_for(user).post(change_url(article), data)
     assert Correction.objects.exists() is allowed
-
-
-@pytest.mark.parametrize(("role", "allowed"), [("writer", False), ("sub-editor", False),
-                                               ("editor", True), ("superuser", True)])  # fmt: skip
-def test_who_may_delete_an_article(role, allowed):
-    user = make_user(role)
-    article = ArticleFactory(created_by=user, status=Status.DRAFT, published_at=None)
-    client_for(user).post(
-        reverse("admin:articles_article_delete", args=[article.pk]), {"post": "yes"}
-    )
-    assert Article.objects.filter(pk=article.pk).exists() is not allowed
-
-
-@pytest.mark.parametrize(("role", "allowed"), [("writer", False), ("sub-editor", False),
-                                               ("editor", True), ("superuser", True)])  # fmt: skip
-def test_who_may_publish_an_issue(role, allowed):
-    issue = IssueFactory(status="draft")
-    ArticleFactory(issue=issue, status=Status.READY, published_at=None)
-    response = client_for(make_user(role)).post(
-        reverse("admin:issues_issue_changelist"),
-        {"action": "publish_selected_issues", "_selected_action": [issue.pk]},
-    )
-    assert response.status_code in (302, 403)
-    assert Article.objects.published().exists() is allowed
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -247,3 +181,164 @@ def test_groups_exist_with_their_permissions():
     assert "mark_ready" in perms["Sub-editor"] and "mark_ready" not in perms["Writer"]
     assert {"publish_article", "manage_revisions", "add_correction"} <= perms["Editor"]
     assert User.objects.count() == 0
+
+
+def test_a_sub_editor_corrects_a_live_article_and_it_stays_live():
+    sub_editor = make_user("sub-editor")
+    article = ArticleFactory(standfirst="Workers walk out")
+    client = client_for(sub_editor)
+
+    response = client.post(
+        change_url(article),
+        change_form_data(article, standfirst="Workers walk out (typo fixed)"),
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    shown = [str(message) for message in response.context["messages"]]
+    assert not [text for text in shown if "may not" in text], shown
+    article.refresh_from_db()
+    assert (article.standfirst, article.status) == (
+        "Workers walk out (typo fixed)",
+        Status.PUBLISHED,
+    )
+    assert not ArticleTransition.objects.filter(article=article).exists()
+    assert Version.objects.get_for_object(article).count() == 1
+    page = Client().get(article.get_absolute_url())
+    assert page.status_code == 200
+    assert "Workers walk out (typo fixed)" in page.content.decode()
+
+
+@pytest.mark.parametrize(("role", "allowed"), [("writer", False), ("sub-editor", True),
+                                               ("editor", True)])  # fmt: skip
+def test_who_may_save_their_own_live_article(role, allowed):
+    user = make_user(role)
+    article = ArticleFactory(created_by=user, standfirst="Before")
+    response = client_for(user).post(
+        change_url(article), change_form_data(article, standfirst="After")
+    )
+    assert response.status_code == (302 if allowed else 403)
+    article.refresh_from_db()
+    assert (article.standfirst, article.status) == (
+        "After" if allowed else "Before",
+        Status.PUBLISHED,
+    )
+    assert article.is_published
+
+
+@pytest.mark.parametrize(("role", "sees_colleagues"), [("writer", False), ("sub-editor", True),
+                                                       ("editor", True)])  # fmt: skip
+def test_the_preview_shows_what_the_admin_shows_the_role(role, sees_colleagues):
+    user = make_user(role)
+    colleague = make_user("writer", "colleague")
+    own = ArticleFactory(status=Status.SUBBING, published_at=None, created_by=user)
+    theirs = ArticleFactory(
+        status=Status.DRAFT, published_at=None, created_by=colleague, body="<p>Secret lead</p>"
+    )
+    client = client_for(user)
+
+    assert client.get(reverse("articles:preview", args=[own.pk])).status_code == 200
+    response = client.get(reverse("articles:preview", args=[theirs.pk]))
+    assert response.status_code == (200 if sees_colleagues else 404)
+    assert ("Secret lead" in response.content.decode()) is sees_colleagues
+
+
+def photo_change(client, photo, **overrides):
+    data = {"alt_text": photo.alt_text, "caption": photo.caption, "credit": photo.credit,
+            "tags": ""} | overrides  # fmt: skip
+    return client.post(reverse("admin:articles_photo_change", args=[photo.pk]), data)
+
+
+def photo_used(how, *, writer, colleague):
+    """A photo used by one article (or none), as `how` says."""
+    photo = PhotoFactory(caption="As taken")
+    if how == "unused":
+        return photo
+    owner, status = {
+        "on the writer's draft": (writer, Status.DRAFT),
+        "on the writer's article in subbing": (writer, Status.SUBBING),
+        "on a colleague's draft": (colleague, Status.DRAFT),
+        "on the writer's published article": (writer, Status.PUBLISHED),
+        "on a scheduled article": (colleague, Status.PUBLISHED),
+        "as an author's photo on a published byline": (colleague, Status.PUBLISHED),
+    }[how]
+    published_at = {Status.PUBLISHED: _an_hour_ago()}.get(status)
+    if how == "on a scheduled article":
+        published_at = _an_hour_ago() + timedelta(days=1)
+    if how.startswith("as an author's photo"):
+        ArticleFactory(created_by=owner, authors=[AuthorFactory(photo=photo)])
+    else:
+        ArticleFactory(created_by=owner, status=status, published_at=published_at,
+                       lead_photo=photo)  # fmt: skip
+    return photo
+
+
+PHOTO_USES = {
+    # how the photo is used: whether a writer may change it
+    "unused": True,
+    "on the writer's draft": True,
+    "on the writer's article in subbing": False,
+    "on a colleague's draft": False,
+    "on the writer's published article": False,
+    "on a scheduled article": False,
+    "as an author's photo on a published byline": False,
+}
+
+
+@pytest.mark.parametrize("role", ["writer", "sub-editor", "editor"])
+@pytest.mark.parametrize("how", PHOTO_USES)
+def test_who_may_change_a_photo_depends_on_where_it_is_used(role, how):
+    user = make_user(role)
+    photo = photo_used(how, writer=user, colleague=make_user("writer", "colleague"))
+    allowed = PHOTO_USES[how] or role != "writer"
+    client = client_for(user)
+
+    page = client.get(reverse("admin:articles_photo_change", args=[photo.pk]))
+    assert page.status_code == 200
+    assert page.context["has_change_permission"] is allowed
+    response = photo_change(client, photo, caption="Recaptioned", credit="Someone else")
+
+    assert response.status_code == (302 if allowed else 403)
+    photo.refresh_from_db()
+    assert (photo.caption == "Recaptioned") is allowed
+    assert (photo.credit == "Someone else") is allowed
+
+
+def test_a_writer_may_not_replace_the_file_of_a_live_photo():
+    writer = make_user("writer")
+    photo = photo_used("on a scheduled article", writer=writer, colleague=make_user("editor"))
+    before = photo.image.name
+    response = photo_change(
+        client_for(writer),
+        photo,
+        image=SimpleUploadedFile("new.jpg", jpeg_bytes(color=(0, 0, 0)), "image/jpeg"),
+    )
+    assert response.status_code == 403
+    photo.refresh_from_db()
+    assert photo.image.name == before
+
+
+@pytest.mark.parametrize("how", PHOTO_USES)
+def test_deleting_a_photo_follows_the_same_rule(how):
+    writer = make_user("writer")
+    writer.user_permissions.add(Permission.objects.get(codename="delete_photo"))
+    photo = photo_used(how, writer=writer, colleague=make_user("writer", "colleague"))
+    response = client_for(writer).post(
+        reverse("admin:articles_photo_delete", args=[photo.pk]), {"post": "yes"}
+    )
+    if how == "unused":
+        assert not Photo.objects.filter(pk=photo.pk).exists()
+    elif not PHOTO_USES[how]:
+        assert response.status_code == 403
+        assert Photo.objects.filter(pk=photo.pk).exists()
+        assert Author.objects.filter(photo=photo).count() == how.startswith("as an author")
+
+
+def test_a_writer_may_not_change_an_issue_cover():
+    writer = make_user("writer")
+    photo = PhotoFactory(caption="As taken")
+    IssueFactory(cover_photo=photo)
+    response = photo_change(client_for(writer), photo, caption="Recaptioned")
+    assert response.status_code == 403
+    photo.refresh_from_db()
+    assert photo.caption == "As taken"

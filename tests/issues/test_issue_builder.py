@@ -133,3 +133,22 @@ def test_editor_orders_the_issue_by_page():
     response = client_for(editor).post(reverse("admin:issues_issue_change", args=[issue.pk]), data)
     assert response.status_code == 302, response.context["errors"]
     assert list(Article.objects.for_issue(issue)) == [second, first]
+
+
+def test_a_writer_sees_only_published_articles_and_their_own_in_an_issue():
+    writer = make_user("writer")
+    colleague = make_user("writer", "colleague")
+    issue = IssueFactory(status=Issue.Status.DRAFT)
+    in_issue(issue, Status.DRAFT, 1, headline="My own draft", created_by=writer)
+    in_issue(issue, Status.DRAFT, 2, headline="A colleague's scoop", created_by=colleague)
+    in_issue(issue, Status.READY, 3, headline="Subbed and ready", created_by=colleague)
+    ArticleFactory(issue=issue, print_page=4, headline="Already out", created_by=colleague)
+    url = reverse("admin:issues_issue_change", args=[issue.pk])
+
+    html = client_for(writer).get(url).content.decode()
+
+    assert "My own draft" in html and "Already out" in html
+    assert "A colleague&#x27;s scoop" not in html and "Subbed and ready" not in html
+    assert "1 more by others (not shown to you)" in html
+    html = client_for(make_user("sub-editor")).get(url).content.decode()
+    assert "A colleague&#x27;s scoop" in html and "Subbed and ready" in html

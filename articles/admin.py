@@ -127,6 +127,22 @@ class PhotoAdmin(admin.ModelAdmin):
         allowed = super().has_delete_permission(request, obj)
         return allowed and (obj is None or workflow.can_change_photo(request.user, obj))
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        photo = self.get_object(request, unquote(object_id))
+        if (
+            photo is not None
+            and request.method == "GET"
+            and request.user.has_perm("articles.change_photo")
+            and not self.has_change_permission(request, photo)
+        ):
+            self.message_user(
+                request,
+                "This photo is used beyond your own drafts, so only sub-editors and editors "
+                "can change it. To use a different picture, upload a new one.",
+                messages.INFO,
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def get_queryset(self, request):
         return (
             super()

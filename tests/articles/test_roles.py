@@ -296,6 +296,8 @@ def test_who_may_change_a_photo_depends_on_where_it_is_used(role, how):
     page = client.get(reverse("admin:articles_photo_change", args=[photo.pk]))
     assert page.status_code == 200
     assert page.context["has_change_permission"] is allowed
+    # A writer who cannot change it is told why, and what to do instead.
+    assert ("only sub-editors and editors can change it" in page.text) is not allowed
     response = photo_change(client, photo, caption="Recaptioned", credit="Someone else")
 
     assert response.status_code == (302 if allowed else 403)

@@ -10,6 +10,7 @@ from django.views.generic import DetailView, ListView
 from django_ratelimit.core import is_ratelimited
 
 from articles.models import Article
+from mailboxes.models import email_key_or_blank
 from newsletter import services
 from newsletter.forms import PreferencesForm, SignupForm, consent_text_for
 from newsletter.models import Edition, Newsletter, Subscriber, Subscription
@@ -22,7 +23,8 @@ from newsletter.tokens import (
 
 
 def _email_key(group, request):
-    return request.POST.get("email", "").strip().lower()
+    # Every spelling of one mailbox shares its limit; unreadable input shares one.
+    return email_key_or_blank(request.POST.get("email", ""))
 
 
 def _source_url(request, claimed: str) -> str:

@@ -76,6 +76,9 @@ class Subscriber(models.Model):
         null=True, blank=True, help_text="Set when the subscriber left every newsletter."
     )
     confirmation_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # A confirmation email the hourly cap for the address's domain held back; the
+    # periodic `resume_sending` sends it once the domain has room again.
+    confirmation_held_at = models.DateTimeField(null=True, blank=True, editable=False)
     source_url = models.CharField(
         max_length=500, blank=True, help_text="The page where they signed up."
     )
@@ -110,6 +113,23 @@ class Subscriber(models.Model):
     @property
     def is_confirmed(self):
         return self.confirmed_at is not None
+
+
+class ConfirmationCount(models.Model):
+    """Confirmation emails sent to one mail domain in one clock hour, for the cap that
+    keeps a flood of signups from making us a nuisance to (or blocked by) that domain."""
+
+    domain = models.CharField(max_length=255)
+    hour = models.DateTimeField()
+    sent = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["domain", "hour"], name="unique_confirmation_count")
+        ]
+
+    def __str__(self):
+        return f"{self.domain} {self.hour:%Y-%m-%d %H}:00: {self.sent}"
 
 
 class SubscriptionQuerySet(models.QuerySet):

@@ -25,6 +25,17 @@ def enqueue_later(the_task, *args, run_after):
 
 
 @task
+def sign_up(email: str, newsletter_ids: list[int], source_url: str = "", consent_text: str = ""):
+    """A signup form the view has checked: the lookups, writes and email happen here,
+    so the request does the same work for every address."""
+    newsletters = list(Newsletter.objects.filter(pk__in=newsletter_ids))
+    if newsletters:
+        services.request_subscription(
+            email=email, newsletters=newsletters, source_url=source_url, consent_text=consent_text
+        )
+
+
+@task
 def send_confirmation(subscriber_id: int):
     subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
     if subscriber is None or subscriber.confirmation_sent_at is None:
@@ -77,7 +88,8 @@ def resume_sending():
 
 def resume_sending_now() -> dict:
     """Send scheduled editions that are due, mark rows a dead worker left in `sending`
-    as ambiguous, and restart sending for editions that still have recipients left.
+    as ambiguous, restart sending for editions that still have recipients left, and send
+    the confirmation emails the per-domain cap held back.
     Run when a worker starts, and every few minutes: a duplicate chain is harmless, as
     rows are claimed one worker at a time."""
     due = Edition.objects.filter(status=Edition.Status.SCHEDULED, send_at__lte=timezone.now())
@@ -93,7 +105,13 @@ def resume_sending_now() -> dict:
         if next_run is not None:
             enqueue_later(send_edition_batch, edition_id, run_after=next_run)
             resumed += 1
-    return {"scheduled": len(due), "ambiguous": ambiguous, "resumed": resumed}
+    confirmations = services.send_held_confirmations()
+    return {
+        "scheduled": len(due),
+        "ambiguous": ambiguous,
+        "resumed": resumed,
+        "confirmations": confirmations,
+    }
 
 
 @task

@@ -171,24 +171,37 @@ def leave_all(subscriber: Subscriber) -> None:
     subscriber.unsubscribed_at = now
 
 
-def update_preferences(subscriber: Subscriber, newsletters) -> None:
-    """The subscriber reached this through a signed link in an email we sent them, which
-    proves the address: chosen newsletters are active at once."""
+def update_preferences(subscriber: Subscriber, newsletters) -> list[Newsletter]:
+    """The reader's choice from the preferences page. Newsletters they get stay; a new
+    one starts at once for a confirmed reader who still gets our mail. One they left,
+    or any chosen after leaving everything or before confirming, waits for a fresh
+    confirmation email: the link may be old, or in someone else's hands. Returns the
+    newsletters waiting for that confirmation."""
     chosen = {newsletter.pk for newsletter in newsletters}
     if not chosen:
         leave_all(subscriber)
-        return
+        return []
     now = timezone.now()
+    waiting = []
     with transaction.atomic():
-        Subscriber.objects.filter(pk=subscriber.pk).update(
-            unsubscribed_at=None, confirmed_at=subscriber.confirmed_at or now
-        )
+        subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
+        is_reading = subscriber.is_confirmed and subscriber.unsubscribed_at is None
+        current = {s.newsletter_id: s.status for s in subscriber.subscriptions.all()}
         for newsletter in Newsletter.objects.filter(pk__in=chosen):
+            status = current.get(newsletter.pk)
+            if status == Subscription.Status.ACTIVE and is_reading:
+                continue
+            if status is None and is_reading:
+                Subscription.objects.create(
+                    subscriber=subscriber, newsletter=newsletter, status=Subscription.Status.ACTIVE
+                )
+                continue
             Subscription.objects.update_or_create(
                 subscriber=subscriber,
                 newsletter=newsletter,
-                defaults={"status": Subscription.Status.ACTIVE},
+                defaults={"status": Subscription.Status.PENDING},
             )
+            waiting.append(newsletter)
         # The page lists public newsletters only; other subscriptions stay as they are.
         left = subscriber.subscriptions.filter(newsletter__is_public=True).exclude(
             newsletter__in=chosen
@@ -196,6 +209,9 @@ def update_preferences(subscriber: Subscriber, newsletters) -> None:
         for subscription in left.select_related("newsletter"):
             _drop_queued_deliveries(subscriber, newsletter=subscription.newsletter)
         left.update(status=Subscription.Status.UNSUBSCRIBED, updated_at=now)
+        if waiting and not subscriber.suppressed_at:
+            _claim_confirmation(subscriber.pk, now=now)
+    return waiting
 
 
 def _drop_queued_deliveries(subscriber, *, newsletter=None) -> None:

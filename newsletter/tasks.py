@@ -6,7 +6,7 @@ from django.tasks import task
 from django.utils import timezone
 
 from newsletter import sending, services
-from newsletter.mail import confirmation_message
+from newsletter.mail import confirmation_message, preferences_link_message
 from newsletter.models import Edition, Newsletter, Subscriber, Subscription
 
 logger = logging.getLogger(__name__)
@@ -52,6 +52,13 @@ def send_confirmation(subscriber_id: int):
             pk=subscriber.pk, confirmation_sent_at=subscriber.confirmation_sent_at
         ).update(confirmation_sent_at=None)
         raise
+
+
+@task
+def send_preferences_link(subscriber_id: int):
+    subscriber = Subscriber.objects.filter(pk=subscriber_id, suppressed_at__isnull=True).first()
+    if subscriber is not None:
+        preferences_link_message(subscriber).send()
 
 
 def start_sending(edition_id: int) -> None:

@@ -146,25 +146,30 @@ def unsubscribe(request, token):
     return render(request, "newsletter/unsubscribe.html", context)
 
 
+FRESH_LINK_RATE = "3/h"
+
+
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def preferences(request, token):
-    subscriber_pk = read_preferences_token(token)
-    subscriber = subscriber_pk and Subscriber.objects.filter(pk=subscriber_pk).first()
+    link = read_preferences_token(token)
+    subscriber = link and Subscriber.objects.filter(pk=link.subscriber_pk).first()
     if not subscriber:
         return render(request, "newsletter/preferences.html", {"invalid": True}, status=400)
+    if link.is_expired:
+        return _expired_preferences(request, subscriber)
     current = Newsletter.objects.filter(
         subscriptions__subscriber=subscriber,
         subscriptions__status=Subscription.Status.ACTIVE,
     )
-    saved = False
+    saved, waiting = False, []
     if request.method == "POST":
         form = PreferencesForm(request.POST)
         if form.is_valid():
             if "leave_all" in request.POST:
                 services.leave_all(subscriber)
             else:
-                services.update_preferences(subscriber, form.cleaned_data["newsletters"])
+                waiting = services.update_preferences(subscriber, form.cleaned_data["newsletters"])
             saved = True
             form = PreferencesForm(initial={"newsletters": list(current)})
     else:
@@ -172,8 +177,33 @@ def preferences(request, token):
     return render(
         request,
         "newsletter/preferences.html",
-        {"form": form, "subscriber": subscriber, "saved": saved},
+        {"form": form, "subscriber": subscriber, "saved": saved, "waiting": waiting},
     )
+
+
+def _expired_preferences(request, subscriber):
+    """An old link may still do what is always allowed, leaving, and ask for a fresh
+    link, which goes to the subscriber's own address."""
+    context = {
+        "expired": True,
+        "max_age_days": max(1, settings.NEWSLETTER_PREFERENCES_LINK_MAX_AGE // 86400),
+    }
+    if request.method == "POST" and "leave_all" in request.POST:
+        services.leave_all(subscriber)
+        context["left"] = True
+    elif request.method == "POST":
+        limited = is_ratelimited(
+            request,
+            group="newsletter-fresh-preferences-link",
+            key=lambda group, request: str(subscriber.pk),
+            rate=FRESH_LINK_RATE,
+            method="POST",
+            increment=True,
+        )
+        if not limited:
+            tasks.send_preferences_link.enqueue(subscriber.pk)
+        context["link_sent"] = True
+    return render(request, "newsletter/preferences.html", context)
 
 
 class EditionArchiveView(ListView):

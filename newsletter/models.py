@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -109,6 +110,14 @@ class Subscriber(models.Model):
         if update_fields is not None and "email" in update_fields:
             kwargs["update_fields"] = {*update_fields, "email_key"}
         super().save(*args, **kwargs)
+
+    def clean(self):
+        # The unique key is not a form field, so a form would not check it by itself.
+        if Subscriber.objects.for_email(self.email).exclude(pk=self.pk).exists():
+            raise ValidationError(
+                {"email": "Another subscriber has this address, perhaps spelled differently."},
+                code="unique",
+            )
 
     @property
     def is_confirmed(self):

@@ -151,3 +151,13 @@ def test_the_migration_merges_spellings_of_one_mailbox_into_the_oldest(daily):
     }
     assert not Subscriber.objects.filter(pk__in=[confirmed.pk, bounced.pk]).exists()
     assert Subscriber.objects.get(pk=other.pk).email_key == "other@example.org"
+
+
+def test_a_form_refuses_another_spelling_of_a_stored_mailbox(make_subscriber):
+    from django.forms import modelform_factory
+
+    make_subscriber(REAL)
+    form_class = modelform_factory(Subscriber, fields=["email"])
+
+    assert not form_class({"email": "KRISTIN@mail.example.org"}).is_valid()
+    assert form_class({"email": "kr\u0131stin@mail.example.org"}).is_valid()

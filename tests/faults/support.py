@@ -33,7 +33,7 @@ def recorded_signups(database_url: str) -> set[str]:
     subscribers = query(database_url, "SELECT email FROM newsletter_subscriber")
     queued = query(
         database_url,
-        "SELECT args_kwargs FROM django_tasks_db_dbtaskresult WHERE task_path = %s",
+        "SELECT args_kwargs FROM django_tasks_database_dbtaskresult WHERE task_path = %s",
         ("newsletter.tasks.sign_up",),
     )
     tasks = [json.loads(row) if isinstance(row, str) else row for (row,) in queued]

@@ -5,4 +5,4 @@ class NewsletterConfig(AppConfig):
     name = "newsletter"
 
     def ready(self):
-        from newsletter import webhooks  # noqa: F401  (connects the anymail receiver)
+        from newsletter import checks, webhooks  # noqa: F401  (registers them)

@@ -1,6 +1,10 @@
+import unicodedata
+
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 
+from mailboxes.addresses import normalise_email
 from newsletter.models import Newsletter
 
 CONSENT_TEXT = (
@@ -14,8 +18,25 @@ def consent_text_for(newsletters) -> str:
     return CONSENT_TEXT.format(names=names, site=settings.SITE_NAME)
 
 
+class MailboxField(forms.EmailField):
+    """An address we can compare and mail. It is kept in NFKC form: a Kelvin sign, a
+    long s or full-width letters become the plain letters every mail server takes,
+    and that is the address stored and mailed. Case and quoting stay as typed."""
+
+    def to_python(self, value):
+        return unicodedata.normalize("NFKC", super().to_python(value))
+
+    def run_validators(self, value):
+        super().run_validators(value)
+        if value:
+            try:
+                normalise_email(value)
+            except ValidationError:
+                raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
 class SignupForm(forms.Form):
-    email = forms.EmailField(
+    email = MailboxField(
         label="Your email address",
         max_length=254,
         error_messages={

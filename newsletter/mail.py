@@ -76,6 +76,18 @@ def confirmation_message(subscriber, newsletters) -> EmailMultiAlternatives:
     return message
 
 
+def preferences_link_message(subscriber) -> EmailMultiAlternatives:
+    """A fresh "change your newsletters" link, asked for from an expired one."""
+    context = {
+        "preferences_url": preferences_url(subscriber.pk),
+        "max_age_days": max(1, settings.NEWSLETTER_PREFERENCES_LINK_MAX_AGE // 86400),
+    }
+    subject, text, html = render_email("newsletter_preferences_link", context)
+    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [subscriber.email])
+    message.attach_alternative(html, "text/html")
+    return message
+
+
 @dataclass(frozen=True)
 class RenderedEdition:
     edition_id: int

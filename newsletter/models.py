@@ -1,9 +1,11 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Q
-from django.db.models.functions import Lower
 from django.utils import timezone
 
+from mailboxes.addresses import MAX_LENGTH as EMAIL_KEY_LENGTH
+from mailboxes.models import email_key_or_blank
 from newsroom.links import page_url
 
 
@@ -48,20 +50,36 @@ class Newsletter(models.Model):
 
 class SubscriberQuerySet(models.QuerySet):
     def for_email(self, email: str):
-        return self.filter(email__iexact=email.strip())
+        """The subscriber whose mailbox `email` names, in whatever form it was typed
+        (mailboxes.addresses); nobody for an address that cannot be normalised."""
+        key = email_key_or_blank(email)
+        return self.filter(email_key=key) if key else self.none()
+
+    def bulk_create(self, objs, *args, **kwargs):
+        # bulk_create skips save(), which derives the key: demo and load-test data too
+        # must be found by it.
+        objs = list(objs)
+        for subscriber in objs:
+            subscriber.email_key = email_key_or_blank(subscriber.email)
+        return super().bulk_create(objs, *args, **kwargs)
 
     def unconfirmed_before(self, moment):
         return self.filter(confirmed_at__isnull=True, created_at__lt=moment)
 
 
 class Subscriber(models.Model):
+    # Mail goes to `email`, as first typed; `email_key` is what addresses are compared by.
     email = models.EmailField(max_length=254)
+    email_key = models.CharField(max_length=EMAIL_KEY_LENGTH, db_index=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(
         null=True, blank=True, help_text="Set when the subscriber left every newsletter."
     )
     confirmation_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # A confirmation email the hourly cap for the address's domain held back; the
+    # periodic `resume_sending` sends it once the domain has room again.
+    confirmation_held_at = models.DateTimeField(null=True, blank=True, editable=False)
     source_url = models.CharField(
         max_length=500, blank=True, help_text="The page where they signed up."
     )
@@ -75,15 +93,52 @@ class Subscriber(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(Lower("email"), name="unique_subscriber_email_ci"),
+            # An address that cannot be normalised has a blank key and matches nothing.
+            models.UniqueConstraint(
+                fields=["email_key"],
+                condition=~Q(email_key=""),
+                name="unique_subscriber_email_key",
+            ),
         ]
 
     def __str__(self):
         return self.email
 
+    def save(self, *args, **kwargs):
+        self.email_key = email_key_or_blank(self.email)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "email" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "email_key"}
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        # The unique key is not a form field, so a form would not check it by itself.
+        if Subscriber.objects.for_email(self.email).exclude(pk=self.pk).exists():
+            raise ValidationError(
+                {"email": "Another subscriber has this address, perhaps spelled differently."},
+                code="unique",
+            )
+
     @property
     def is_confirmed(self):
         return self.confirmed_at is not None
+
+
+class ConfirmationCount(models.Model):
+    """Confirmation emails sent to one mail domain in one clock hour, for the cap that
+    keeps a flood of signups from making us a nuisance to (or blocked by) that domain."""
+
+    domain = models.CharField(max_length=255)
+    hour = models.DateTimeField()
+    sent = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["domain", "hour"], name="unique_confirmation_count")
+        ]
+
+    def __str__(self):
+        return f"{self.domain} {self.hour:%Y-%m-%d %H}:00: {self.sent}"
 
 
 class SubscriptionQuerySet(models.QuerySet):

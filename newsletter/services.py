@@ -6,11 +6,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F
 from django.utils import timezone
 
 from articles.models import Article
 from newsletter.models import (
+    ConfirmationCount,
     Delivery,
     Edition,
     EditionArticle,
@@ -32,11 +33,10 @@ class EditionNotSendable(Exception):
 def request_subscription(
     *, email: str, newsletters, source_url: str = "", consent_text: str = ""
 ) -> bool:
-    """Record a signup and, unless one went out in the last day, enqueue a confirmation
-    email. The caller answers the same whatever happens here, so nobody learns whether
-    the address was known. Returns whether a confirmation email was enqueued."""
-    from newsletter.tasks import send_confirmation
-
+    """Record a signup and, unless one went to this mailbox in the last day, enqueue a
+    confirmation email. Runs in the task queue (`tasks.sign_up`), never in the request,
+    so the answer cannot tell whether the address was known, not even by its timing.
+    Returns whether a confirmation email was enqueued."""
     email = email.strip()
     now = timezone.now()
     with transaction.atomic():
@@ -50,27 +50,78 @@ def request_subscription(
             if subscription.status == Subscription.Status.UNSUBSCRIBED:
                 subscription.status = Subscription.Status.PENDING
                 subscription.save(update_fields=["status", "updated_at"])
-        needs_confirmation = (
-            not subscriber.is_confirmed
-            or subscriber.unsubscribed_at is not None
-            or subscriber.subscriptions.filter(status=Subscription.Status.PENDING).exists()
-        )
-        if not needs_confirmation:
+        if not _needs_confirmation(subscriber):
             return False
-        # One conditional UPDATE, so two simultaneous signups cannot both send.
-        claimed = (
-            Subscriber.objects.filter(pk=subscriber.pk)
-            .filter(
-                Q(confirmation_sent_at__isnull=True)
-                | Q(confirmation_sent_at__lte=now - CONFIRMATION_INTERVAL)
-            )
-            .update(
-                confirmation_sent_at=now, source_url=source_url[:500], consent_text=consent_text
-            )
+        return _claim_confirmation(
+            subscriber.pk, now=now, source_url=source_url[:500], consent_text=consent_text
         )
-        if claimed:
-            transaction.on_commit(lambda: send_confirmation.enqueue(subscriber.pk))
-        return bool(claimed)
+
+
+def _needs_confirmation(subscriber: Subscriber) -> bool:
+    return (
+        not subscriber.is_confirmed
+        or subscriber.unsubscribed_at is not None
+        or subscriber.subscriptions.filter(status=Subscription.Status.PENDING).exists()
+    )
+
+
+def _claim_confirmation(subscriber_pk: int, *, now, **fields) -> bool:
+    """In the caller's transaction: enqueue a confirmation email unless one went to this
+    mailbox in the last day, or hold it (`confirmation_held_at`) when its domain has had
+    its share this hour. The row is locked, so two signups at once cannot both send."""
+    from newsletter.tasks import send_confirmation
+
+    subscriber = Subscriber.objects.select_for_update().get(pk=subscriber_pk)
+    recently_sent = subscriber.confirmation_sent_at and (
+        subscriber.confirmation_sent_at > now - CONFIRMATION_INTERVAL
+    )
+    if recently_sent:
+        Subscriber.objects.filter(pk=subscriber_pk).update(confirmation_held_at=None)
+        return False
+    domain = (subscriber.email_key or subscriber.email.lower()).rpartition("@")[2]
+    if not _count_confirmation_to(domain, now=now):
+        held_at = subscriber.confirmation_held_at or now
+        Subscriber.objects.filter(pk=subscriber_pk).update(confirmation_held_at=held_at, **fields)
+        logger.info("Confirmation to %s held: %s has had its hourly share", subscriber_pk, domain)
+        return False
+    Subscriber.objects.filter(pk=subscriber_pk).update(
+        confirmation_sent_at=now, confirmation_held_at=None, **fields
+    )
+    transaction.on_commit(lambda: send_confirmation.enqueue(subscriber_pk))
+    return True
+
+
+def _count_confirmation_to(domain: str, *, now) -> bool:
+    """Count one confirmation email to `domain` this hour, if it is under the cap. One
+    conditional UPDATE, so simultaneous signups cannot overshoot."""
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    ConfirmationCount.objects.get_or_create(domain=domain, hour=hour)
+    counted = ConfirmationCount.objects.filter(
+        domain=domain, hour=hour, sent__lt=settings.NEWSLETTER_CONFIRMATIONS_PER_DOMAIN_HOUR
+    ).update(sent=F("sent") + 1)
+    return bool(counted)
+
+
+def send_held_confirmations(*, now=None, limit: int = 500) -> int:
+    """Confirmation emails the per-domain cap held back, oldest first, as far as each
+    domain has room this hour. Returns how many were enqueued."""
+    now = now or timezone.now()
+    held = (
+        Subscriber.objects.filter(confirmation_held_at__isnull=False, suppressed_at__isnull=True)
+        .order_by("confirmation_held_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    sent = 0
+    for subscriber_pk in held:
+        with transaction.atomic():
+            subscriber = Subscriber.objects.filter(pk=subscriber_pk).first()
+            if subscriber is None:
+                continue
+            if not _needs_confirmation(subscriber):
+                Subscriber.objects.filter(pk=subscriber_pk).update(confirmation_held_at=None)
+                continue
+            sent += _claim_confirmation(subscriber_pk, now=now)
+    return sent
 
 
 def _get_or_create_subscriber(email: str) -> Subscriber:
@@ -120,24 +171,37 @@ def leave_all(subscriber: Subscriber) -> None:
     subscriber.unsubscribed_at = now
 
 
-def update_preferences(subscriber: Subscriber, newsletters) -> None:
-    """The subscriber reached this through a signed link in an email we sent them, which
-    proves the address: chosen newsletters are active at once."""
+def update_preferences(subscriber: Subscriber, newsletters) -> list[Newsletter]:
+    """The reader's choice from the preferences page. Newsletters they get stay; a new
+    one starts at once for a confirmed reader who still gets our mail. One they left,
+    or any chosen after leaving everything or before confirming, waits for a fresh
+    confirmation email: the link may be old, or in someone else's hands. Returns the
+    newsletters waiting for that confirmation."""
     chosen = {newsletter.pk for newsletter in newsletters}
     if not chosen:
         leave_all(subscriber)
-        return
+        return []
     now = timezone.now()
+    waiting = []
     with transaction.atomic():
-        Subscriber.objects.filter(pk=subscriber.pk).update(
-            unsubscribed_at=None, confirmed_at=subscriber.confirmed_at or now
-        )
+        subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
+        is_reading = subscriber.is_confirmed and subscriber.unsubscribed_at is None
+        current = {s.newsletter_id: s.status for s in subscriber.subscriptions.all()}
         for newsletter in Newsletter.objects.filter(pk__in=chosen):
+            status = current.get(newsletter.pk)
+            if status == Subscription.Status.ACTIVE and is_reading:
+                continue
+            if status is None and is_reading:
+                Subscription.objects.create(
+                    subscriber=subscriber, newsletter=newsletter, status=Subscription.Status.ACTIVE
+                )
+                continue
             Subscription.objects.update_or_create(
                 subscriber=subscriber,
                 newsletter=newsletter,
-                defaults={"status": Subscription.Status.ACTIVE},
+                defaults={"status": Subscription.Status.PENDING},
             )
+            waiting.append(newsletter)
         # The page lists public newsletters only; other subscriptions stay as they are.
         left = subscriber.subscriptions.filter(newsletter__is_public=True).exclude(
             newsletter__in=chosen
@@ -145,6 +209,9 @@ def update_preferences(subscriber: Subscriber, newsletters) -> None:
         for subscription in left.select_related("newsletter"):
             _drop_queued_deliveries(subscriber, newsletter=subscription.newsletter)
         left.update(status=Subscription.Status.UNSUBSCRIBED, updated_at=now)
+        if waiting and not subscriber.suppressed_at:
+            _claim_confirmation(subscriber.pk, now=now)
+    return waiting
 
 
 def _drop_queued_deliveries(subscriber, *, newsletter=None) -> None:
@@ -173,6 +240,7 @@ def purge_unconfirmed(*, now=None) -> int:
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.NEWSLETTER_UNCONFIRMED_DAYS)
     deleted, _ = Subscriber.objects.unconfirmed_before(cutoff).delete()
+    ConfirmationCount.objects.filter(hour__lt=now - timedelta(days=1)).delete()
     return deleted
 
 

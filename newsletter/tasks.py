@@ -6,7 +6,7 @@ from django.tasks import task
 from django.utils import timezone
 
 from newsletter import sending, services
-from newsletter.mail import confirmation_message
+from newsletter.mail import confirmation_message, preferences_link_message
 from newsletter.models import Edition, Newsletter, Subscriber, Subscription
 
 logger = logging.getLogger(__name__)
@@ -22,6 +22,17 @@ def enqueue_later(the_task, *args, run_after):
         return the_task.using(run_after=run_after).enqueue(*args)
     logger.info("%s(%s) left for resume_sending at %s", the_task.name, args, run_after)
     return None
+
+
+@task
+def sign_up(email: str, newsletter_ids: list[int], source_url: str = "", consent_text: str = ""):
+    """A signup form the view has checked: the lookups, writes and email happen here,
+    so the request does the same work for every address."""
+    newsletters = list(Newsletter.objects.filter(pk__in=newsletter_ids))
+    if newsletters:
+        services.request_subscription(
+            email=email, newsletters=newsletters, source_url=source_url, consent_text=consent_text
+        )
 
 
 @task
@@ -41,6 +52,13 @@ def send_confirmation(subscriber_id: int):
             pk=subscriber.pk, confirmation_sent_at=subscriber.confirmation_sent_at
         ).update(confirmation_sent_at=None)
         raise
+
+
+@task
+def send_preferences_link(subscriber_id: int):
+    subscriber = Subscriber.objects.filter(pk=subscriber_id, suppressed_at__isnull=True).first()
+    if subscriber is not None:
+        preferences_link_message(subscriber).send()
 
 
 def start_sending(edition_id: int) -> None:
@@ -77,7 +95,8 @@ def resume_sending():
 
 def resume_sending_now() -> dict:
     """Send scheduled editions that are due, mark rows a dead worker left in `sending`
-    as ambiguous, and restart sending for editions that still have recipients left.
+    as ambiguous, restart sending for editions that still have recipients left, and send
+    the confirmation emails the per-domain cap held back.
     Run when a worker starts, and every few minutes: a duplicate chain is harmless, as
     rows are claimed one worker at a time."""
     due = Edition.objects.filter(status=Edition.Status.SCHEDULED, send_at__lte=timezone.now())
@@ -93,7 +112,13 @@ def resume_sending_now() -> dict:
         if next_run is not None:
             enqueue_later(send_edition_batch, edition_id, run_after=next_run)
             resumed += 1
-    return {"scheduled": len(due), "ambiguous": ambiguous, "resumed": resumed}
+    confirmations = services.send_held_confirmations()
+    return {
+        "scheduled": len(due),
+        "ambiguous": ambiguous,
+        "resumed": resumed,
+        "confirmations": confirmations,
+    }
 
 
 @task

@@ -1,6 +1,8 @@
 """Signed tokens for the links in our emails. Nothing is stored: the signature (with
 SECRET_KEY and a per-purpose salt) is the proof that we wrote the link."""
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.core import signing
 
@@ -41,12 +43,29 @@ def read_unsubscribe_token(token: str) -> tuple[int, int] | None:
         return None
 
 
+@dataclass(frozen=True)
+class PreferencesLink:
+    subscriber_pk: int
+    # Too old to change anything but to leave, or to ask for a fresh link.
+    is_expired: bool
+
+
 def make_preferences_token(subscriber_pk: int) -> str:
-    return signing.Signer(salt=PREFERENCES_SALT).sign(str(subscriber_pk))
+    # Dated: an old email, or one forwarded, must not open someone's choices for good.
+    return signing.TimestampSigner(salt=PREFERENCES_SALT).sign(str(subscriber_pk))
 
 
-def read_preferences_token(token: str) -> int | None:
+def read_preferences_token(token: str) -> PreferencesLink | None:
+    signer = signing.TimestampSigner(salt=PREFERENCES_SALT)
     try:
-        return int(signing.Signer(salt=PREFERENCES_SALT).unsign(token))
+        pk = signer.unsign(token, max_age=settings.NEWSLETTER_PREFERENCES_LINK_MAX_AGE)
+        return PreferencesLink(int(pk), is_expired=False)
+    except signing.SignatureExpired:
+        return PreferencesLink(int(signer.unsign(token)), is_expired=True)
+    except (signing.BadSignature, ValueError):
+        pass
+    try:
+        # Links sent before they were dated count as expired.
+        return PreferencesLink(int(signing.Signer(salt=PREFERENCES_SALT).unsign(token)), True)
     except (signing.BadSignature, ValueError):
         return None

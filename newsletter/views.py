@@ -10,7 +10,8 @@ from django.views.generic import DetailView, ListView
 from django_ratelimit.core import is_ratelimited
 
 from articles.models import Article
-from newsletter import services
+from mailboxes.models import email_key_or_blank
+from newsletter import services, tasks
 from newsletter.forms import PreferencesForm, SignupForm, consent_text_for
 from newsletter.models import Edition, Newsletter, Subscriber, Subscription
 from newsletter.tokens import (
@@ -22,7 +23,8 @@ from newsletter.tokens import (
 
 
 def _email_key(group, request):
-    return request.POST.get("email", "").strip().lower()
+    # Every spelling of one mailbox shares its limit; unreadable input shares one.
+    return email_key_or_blank(request.POST.get("email", ""))
 
 
 def _source_url(request, claimed: str) -> str:
@@ -41,8 +43,10 @@ def _source_url(request, claimed: str) -> str:
 # Signing up is exempt from CSRF so that the form on every article page carries no
 # per-visitor token and the pages stay cacheable and cookie-free. That is safe here: a
 # forged POST can only do what anyone can do from their own browser, trigger at most one
-# confirmation email a day to an address, and the answer never differs between known and
-# unknown addresses. Both IP and address are rate-limited.
+# confirmation email a day to a mailbox, and the answer never differs between known and
+# unknown addresses. Both IP and address are rate-limited. The view only checks the form
+# and queues it (`tasks.sign_up`): looking the address up here would make known
+# addresses answer faster, and the timing would tell who subscribes.
 @csrf_exempt
 @require_http_methods(["GET", "HEAD", "POST"])
 def subscribe(request):
@@ -70,9 +74,10 @@ def subscribe(request):
         context = {"newsletters": newsletters, "form": form}
         return render(request, "newsletter/newsletter_list.html", context, status=400)
     chosen = form.cleaned_data["newsletters"]
-    services.request_subscription(
+    # Committed once the task row is: a database that is down answers 503 here.
+    tasks.sign_up.enqueue(
         email=form.cleaned_data["email"],
-        newsletters=chosen,
+        newsletter_ids=[newsletter.pk for newsletter in chosen],
         source_url=_source_url(request, form.cleaned_data["source"]),
         consent_text=consent_text_for(chosen),
     )
@@ -141,25 +146,30 @@ def unsubscribe(request, token):
     return render(request, "newsletter/unsubscribe.html", context)
 
 
+FRESH_LINK_RATE = "3/h"
+
+
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def preferences(request, token):
-    subscriber_pk = read_preferences_token(token)
-    subscriber = subscriber_pk and Subscriber.objects.filter(pk=subscriber_pk).first()
+    link = read_preferences_token(token)
+    subscriber = link and Subscriber.objects.filter(pk=link.subscriber_pk).first()
     if not subscriber:
         return render(request, "newsletter/preferences.html", {"invalid": True}, status=400)
+    if link.is_expired:
+        return _expired_preferences(request, subscriber)
     current = Newsletter.objects.filter(
         subscriptions__subscriber=subscriber,
         subscriptions__status=Subscription.Status.ACTIVE,
     )
-    saved = False
+    saved, waiting = False, []
     if request.method == "POST":
         form = PreferencesForm(request.POST)
         if form.is_valid():
             if "leave_all" in request.POST:
                 services.leave_all(subscriber)
             else:
-                services.update_preferences(subscriber, form.cleaned_data["newsletters"])
+                waiting = services.update_preferences(subscriber, form.cleaned_data["newsletters"])
             saved = True
             form = PreferencesForm(initial={"newsletters": list(current)})
     else:
@@ -167,8 +177,33 @@ def preferences(request, token):
     return render(
         request,
         "newsletter/preferences.html",
-        {"form": form, "subscriber": subscriber, "saved": saved},
+        {"form": form, "subscriber": subscriber, "saved": saved, "waiting": waiting},
     )
+
+
+def _expired_preferences(request, subscriber):
+    """An old link may still do what is always allowed, leaving, and ask for a fresh
+    link, which goes to the subscriber's own address."""
+    context = {
+        "expired": True,
+        "max_age_days": max(1, settings.NEWSLETTER_PREFERENCES_LINK_MAX_AGE // 86400),
+    }
+    if request.method == "POST" and "leave_all" in request.POST:
+        services.leave_all(subscriber)
+        context["left"] = True
+    elif request.method == "POST":
+        limited = is_ratelimited(
+            request,
+            group="newsletter-fresh-preferences-link",
+            key=lambda group, request: str(subscriber.pk),
+            rate=FRESH_LINK_RATE,
+            method="POST",
+            increment=True,
+        )
+        if not limited:
+            tasks.send_preferences_link.enqueue(subscriber.pk)
+        context["link_sent"] = True
+    return render(request, "newsletter/preferences.html", context)
 
 
 class EditionArchiveView(ListView):

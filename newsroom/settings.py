@@ -301,8 +301,18 @@ NEWSLETTER_DEFAULT_SLUG = env.str("NEWSLETTER_DEFAULT_SLUG", default="breakfast-
 # How long a confirmation link works, and how old an unconfirmed signup gets before deletion.
 NEWSLETTER_CONFIRM_MAX_AGE = env.int("NEWSLETTER_CONFIRM_MAX_AGE", default=3 * 24 * 3600)
 NEWSLETTER_UNCONFIRMED_DAYS = env.int("NEWSLETTER_UNCONFIRMED_DAYS", default=7)
+# How long the "change your newsletters" link in an email works (unsubscribe links never
+# expire); an older one offers a fresh link by email.
+NEWSLETTER_PREFERENCES_LINK_MAX_AGE = env.int(
+    "NEWSLETTER_PREFERENCES_LINK_MAX_AGE", default=30 * 24 * 3600
+)
 NEWSLETTER_SIGNUP_RATE_IP = env.str("NEWSLETTER_SIGNUP_RATE_IP", default="10/h")
 NEWSLETTER_SIGNUP_RATE_EMAIL = env.str("NEWSLETTER_SIGNUP_RATE_EMAIL", default="5/h")
+# Confirmation emails to one mail domain in one clock hour; those over it are held and
+# sent by `resume_sending` once the domain has room.
+NEWSLETTER_CONFIRMATIONS_PER_DOMAIN_HOUR = env.int(
+    "NEWSLETTER_CONFIRMATIONS_PER_DOMAIN_HOUR", default=50
+)
 # Sending: recipients per task, parallel task chains, and how long a claim lasts.
 NEWSLETTER_BATCH_SIZE = env.int("NEWSLETTER_BATCH_SIZE", default=500)
 NEWSLETTER_SEND_CHAINS = env.int("NEWSLETTER_SEND_CHAINS", default=1)

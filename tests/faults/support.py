@@ -1,7 +1,10 @@
 """What the fault tests share: counting an edition's deliveries against what the SMTP
-server received."""
+server received, and the signups a database holds."""
 
+import json
 from dataclasses import dataclass
+
+from newsletter.loadtest import query
 
 
 @dataclass
@@ -22,3 +25,16 @@ def count_deliveries(statuses: dict[str, str], received) -> DeliveryCount:
         ambiguous=len(ambiguous),
         not_sent=sum(1 for status in statuses.values() if status not in ("sent", "ambiguous")),
     )
+
+
+def recorded_signups(database_url: str) -> set[str]:
+    """Addresses the database holds a signup for: a subscriber, or a `sign_up` task the
+    worker has yet to run. A signup is committed once its task row is."""
+    subscribers = query(database_url, "SELECT email FROM newsletter_subscriber")
+    queued = query(
+        database_url,
+        "SELECT args_kwargs FROM django_tasks_database_dbtaskresult WHERE task_path = %s",
+        ("newsletter.tasks.sign_up",),
+    )
+    tasks = [json.loads(row) if isinstance(row, str) else row for (row,) in queued]
+    return {email for (email,) in subscribers} | {task["kwargs"]["email"] for task in tasks}

@@ -1,6 +1,7 @@
 """PostgreSQL restarts (`pg_ctl restart -m fast`) while readers load pages and
-subscribers sign up through the app server: no committed signup is lost, readers get 503 with
-Retry-After rather than 500 in the gap, and the site answers again within 10 s."""
+subscribers sign up through the app server: no committed signup is lost (a signup is
+committed with its task row, which the worker turns into a subscriber), readers get 503
+with Retry-After rather than 500 in the gap, and the site answers again within 10 s."""
 
 import os
 import subprocess
@@ -13,8 +14,8 @@ from collections import Counter
 
 import pytest
 
-from newsletter.loadtest import query
 from tests.faults.site import seed_site, site_environment, start_app_server, stop
+from tests.faults.support import recorded_signups
 from tests.figures import record
 
 pytestmark = [
@@ -116,7 +117,7 @@ def test_readers_get_503_and_signups_survive_a_postgres_restart(tmp_path, databa
     unavailable = [a for a in during_or_after if a[2] == 503]
     answered_after = [m for m, _, status, _ in traffic.answers if m > restarted and status == 200]
     first_good_after = min(answered_after, default=None)
-    stored = {email for (email,) in query(database_url, "SELECT email FROM newsletter_subscriber")}
+    stored = recorded_signups(database_url)
     lost = set(traffic.committed_signups) - stored
     recovery = None if first_good_after is None else round(first_good_after - restarted, 2)
     record(

@@ -1,3 +1,7 @@
+import gc
+import math
+import statistics
+import time
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -214,3 +218,125 @@ def test_a_confirmation_the_mail_server_refused_can_be_asked_for_again(
 
     sign_up("reader@example.org")
     assert len(smtp_server.to("reader@example.org")) == 1
+
+
+def test_spellings_of_one_mailbox_share_its_one_confirmation_a_day(sign_up, smtp_server, settings):
+    # Past the per-address rate limit too, which would otherwise stop this sooner.
+    settings.NEWSLETTER_SIGNUP_RATE_EMAIL = "1000/h"
+    spellings = ("bomb@example.org", '"bomb"@example.org', '"b\\omb"@example.org')
+    for address in spellings * 3:
+        assert sign_up(address).status_code == 302
+
+    assert len(smtp_server.messages) == 1
+    assert Subscriber.objects.get().email == "bomb@example.org"
+
+
+def test_the_rate_limit_per_address_counts_every_spelling_of_a_mailbox(sign_up, settings):
+    settings.NEWSLETTER_SIGNUP_RATE_EMAIL = "2/h"
+    answers = [
+        sign_up(address).status_code
+        for address in ("bomb@example.org", '"bomb"@example.org', '"b\\omb"@EXAMPLE.org')
+    ]
+    assert answers == [302, 302, 429]
+
+
+def test_confirmations_to_one_domain_are_capped_each_hour_and_the_rest_sent_later(
+    sign_up, smtp_server, settings, django_capture_on_commit_callbacks
+):
+    from django.db.models import F
+
+    from newsletter.models import ConfirmationCount
+    from newsletter.tasks import resume_sending_now
+
+    settings.NEWSLETTER_CONFIRMATIONS_PER_DOMAIN_HOUR = 3
+    for n in range(5):
+        assert sign_up(f"reader{n}@small.example").status_code == 302
+    sign_up("reader@other.example")
+
+    assert sorted(smtp_server.recipients) == [
+        "reader0@small.example",
+        "reader1@small.example",
+        "reader2@small.example",
+        "reader@other.example",
+    ]
+    assert Subscriber.objects.count() == 6, "Every signup is recorded"
+    held = Subscriber.objects.filter(confirmation_held_at__isnull=False)
+    assert sorted(held.values_list("email", flat=True)) == [
+        "reader3@small.example",
+        "reader4@small.example",
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert resume_sending_now()["confirmations"] == 0, "Still the same hour"
+
+    # An hour later the periodic resume sends what was held.
+    ConfirmationCount.objects.update(hour=F("hour") - timedelta(hours=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert resume_sending_now()["confirmations"] == 2
+    assert len(smtp_server.to("reader4@small.example")) == 1
+    assert not held.exists()
+    assert len(smtp_server.messages) == 6
+
+
+def test_the_signup_request_only_queues_the_signup(client, settings, daily):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+    response = client.post(SIGNUP_URL, {"email": "reader@example.org"})
+
+    assert response.status_code == 302
+    assert not Subscriber.objects.exists(), "The task queue does the lookup and the writes"
+    [queued] = DBTaskResult.objects.all()
+    assert queued.task_path == "newsletter.tasks.sign_up"
+    assert queued.args_kwargs["kwargs"]["email"] == "reader@example.org"
+
+
+def mann_whitney_z(xs, ys) -> float:
+    """The Mann-Whitney U statistic of two samples as a z score (normal approximation,
+    ties given their average rank): near 0 when neither tends to be larger."""
+    pooled = sorted([(value, 0) for value in xs] + [(value, 1) for value in ys])
+    ranks, start = [0.0] * len(pooled), 0
+    while start < len(pooled):
+        end = start
+        while end + 1 < len(pooled) and pooled[end + 1][0] == pooled[start][0]:
+            end += 1
+        for index in range(start, end + 1):
+            ranks[index] = (start + end) / 2 + 1
+        start = end + 1
+    n1, n2 = len(xs), len(ys)
+    rank_sum = sum(rank for rank, (_, sample) in zip(ranks, pooled, strict=True) if sample == 0)
+    u = rank_sum - n1 * (n1 + 1) / 2
+    return (u - n1 * n2 / 2) / math.sqrt(n1 * n2 * (n1 + n2 + 1) / 12)
+
+
+# Transactional, so that each request commits as it does in production; the collector
+# is paused while timing, so that its pauses land on neither side.
+@pytest.mark.django_db(transaction=True)
+def test_a_signup_takes_as_long_for_a_known_address_as_for_a_new_one(
+    client, settings, make_subscriber
+):
+    # A queue that really queues, as in production: enqueueing is all the request does.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.NEWSLETTER_SIGNUP_RATE_IP = "1000/h"
+    known = [make_subscriber(f"known{n}@example.org").email for n in range(30)]
+    unknown = [f"new{n}@example.org" for n in range(30)]
+    for n in range(5):
+        client.post(SIGNUP_URL, {"email": f"warm-up{n}@example.org"})
+
+    timings = {"known": [], "unknown": []}
+    gc.collect()
+    gc.disable()
+    try:
+        for n in range(30):
+            pair = [("known", known[n]), ("unknown", unknown[n])]
+            for kind, address in pair if n % 2 else reversed(pair):
+                started = time.perf_counter()
+                response = client.post(SIGNUP_URL, {"email": address})
+                timings[kind].append(time.perf_counter() - started)
+                assert response.status_code == 302
+    finally:
+        gc.enable()
+
+    z = mann_whitney_z(timings["known"], timings["unknown"])
+    medians = {kind: statistics.median(seconds) for kind, seconds in timings.items()}
+    assert abs(z) < 3, (z, medians)

@@ -68,3 +68,43 @@ def test_a_webhook_without_the_right_secret_changes_nothing(client, make_subscri
     response = post_event(client, bounce("reader@example.org"), secret="anymail:wrong")
     assert response.status_code in (400, 401, 403)
     assert Subscriber.objects.get().suppressed_at is None
+
+
+@pytest.mark.parametrize("unset", [None, ""])
+def test_without_a_secret_the_webhooks_are_closed(client, make_subscriber, settings, unset):
+    settings.ANYMAIL = {"WEBHOOK_SECRET": unset}
+    make_subscriber("reader@example.org")
+    complaint = {**bounce("reader@example.org", "SpamComplaint"), "RecordType": "SpamComplaint"}
+
+    for payload in (bounce("reader@example.org"), complaint):
+        response = client.post(URL, json.dumps(payload), content_type="application/json")
+        assert response.status_code == 404
+    assert client.head(URL).status_code == 404
+    assert Subscriber.objects.get().suppressed_at is None
+
+
+@pytest.mark.parametrize("body", ["not json", b"\xff\xfe{}", "[]", '"text"', "[1, 2]"])
+def test_a_malformed_body_is_a_bad_request(client, make_subscriber, body):
+    make_subscriber("reader@example.org")
+    auth = base64.b64encode(WEBHOOK_SECRET.encode()).decode()
+
+    response = client.post(
+        URL, body, content_type="application/json", HTTP_AUTHORIZATION=f"Basic {auth}"
+    )
+
+    assert response.status_code == 400
+    assert Subscriber.objects.get().suppressed_at is None
+
+
+def test_the_deploy_check_reports_a_missing_webhook_secret(settings):
+    from django.core.checks import run_checks
+
+    def warnings():
+        return {
+            message.id for message in run_checks(include_deployment_checks=True, tags=["security"])
+        }
+
+    assert "newsletter.W001" not in warnings()
+    settings.ANYMAIL = {"WEBHOOK_SECRET": None}
+    assert "newsletter.W001" in warnings()
+    assert "newsletter.W001" not in {message.id for message in run_checks(tags=["security"])}

@@ -309,9 +309,10 @@ NEWSLETTER_PREFERENCES_LINK_MAX_AGE = env.int(
 NEWSLETTER_SIGNUP_RATE_IP = env.str("NEWSLETTER_SIGNUP_RATE_IP", default="10/h")
 NEWSLETTER_SIGNUP_RATE_EMAIL = env.str("NEWSLETTER_SIGNUP_RATE_EMAIL", default="5/h")
 # Confirmation emails to one mail domain in one clock hour; those over it are held and
-# sent by `resume_sending` once the domain has room.
+# sent by `resume_sending` once the domain has room. High enough for a breaking-news
+# spike of readers at one large provider, low enough that nobody floods a small domain.
 NEWSLETTER_CONFIRMATIONS_PER_DOMAIN_HOUR = env.int(
-    "NEWSLETTER_CONFIRMATIONS_PER_DOMAIN_HOUR", default=50
+    "NEWSLETTER_CONFIRMATIONS_PER_DOMAIN_HOUR", default=500
 )
 # Sending: recipients per task, parallel task chains, and how long a claim lasts.
 NEWSLETTER_BATCH_SIZE = env.int("NEWSLETTER_BATCH_SIZE", default=500)

@@ -36,9 +36,21 @@ def test_deploy_check_is_clean_with_production_values():
         ALLOWED_HOSTS="news.example.org",
         EMAIL_URL="smtp://mail.example.org:587",
         SECURE_SSL_REDIRECT="on",
+        ANYMAIL_WEBHOOK_SECRET="provider:long-random-password",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_the_deploy_check_asks_for_the_webhook_secret():
+    result = run_manage(
+        "check",
+        "--deploy",
+        SECRET_KEY="k" * 20 + "production-secret-with-enough-entropy-0123456789",
+        ALLOWED_HOSTS="news.example.org",
+        SECURE_SSL_REDIRECT="on",
+    )
+    assert "newsletter.W001" in result.stdout + result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key():

@@ -143,6 +143,11 @@ def unsubscribe(request, token):
     if request.method == "POST":
         services.unsubscribe(subscriber, newsletter)
         context["done"] = True
+    else:
+        # After a one-click unsubscribe from the mail program, the link says it is done.
+        context["done"] = not subscriber.subscriptions.filter(
+            newsletter=newsletter, status=Subscription.Status.ACTIVE
+        ).exists()
     return render(request, "newsletter/unsubscribe.html", context)
 
 

@@ -2,6 +2,7 @@
 made in turn and their times compared with the Mann-Whitney U test, which assumes no
 distribution: |z| above 3 means the two kinds can be told apart."""
 
+import gc
 import math
 import time
 from collections.abc import Callable
@@ -9,14 +10,21 @@ from collections.abc import Callable
 
 def interleaved_times(first: Callable, second: Callable, *, rounds: int = 30):
     """Call `first(n)` and `second(n)` in turn `rounds` times each, after one unmeasured
-    call of each; return their times in seconds."""
+    call of each, the one going first alternating; return their times in seconds. The
+    garbage collector is paused meanwhile, so that its pauses land on neither side."""
     first(-1), second(-1)
     times_first, times_second = [], []
-    for n in range(rounds):
-        for call, times in ((first, times_first), (second, times_second)):
-            started = time.perf_counter()
-            call(n)
-            times.append(time.perf_counter() - started)
+    gc.collect()
+    gc.disable()
+    try:
+        for n in range(rounds):
+            pair = [(first, times_first), (second, times_second)]
+            for call, times in pair if n % 2 else reversed(pair):
+                started = time.perf_counter()
+                call(n)
+                times.append(time.perf_counter() - started)
+    finally:
+        gc.enable()
     return times_first, times_second
 
 

@@ -4,7 +4,6 @@ import time
 
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError, close_old_connections
-from django.utils import timezone
 
 from schedules.jobs import scheduled_jobs
 from schedules.services import tick
@@ -25,29 +24,27 @@ class Command(BaseCommand):
     def handle(self, *args, once, **options):
         for job in scheduled_jobs():
             self.stdout.write(f"{job.name}: {job.schedule}")
+        self.stdout.flush()
         if once:
             self.run_tick()
             return
         self.stopping = False
         signal.signal(signal.SIGTERM, self.stop)
         signal.signal(signal.SIGINT, self.stop)
-        self.stdout.write("Scheduler started.")
+        logger.info("Scheduler started")
         while not self.stopping:
             self.run_tick()
             self.sleep_until_next_minute()
             # As a request would: a connection the database dropped meanwhile is replaced.
             close_old_connections()
-        self.stdout.write("Scheduler stopped.")
+        logger.info("Scheduler stopped")
 
     def run_tick(self):
         try:
-            enqueued = tick()
+            tick()  # Logs each job it enqueues.
         except DatabaseError:
             # The database is away (restarting, failing over): try again next minute.
             logger.exception("Scheduler tick failed")
-            return
-        for name in enqueued:
-            self.stdout.write(f"{timezone.localtime():%Y-%m-%d %H:%M} enqueued {name}")
 
     def sleep_until_next_minute(self):
         # A second past the minute, so a job due on the minute is never a tick early.

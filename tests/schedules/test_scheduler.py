@@ -32,6 +32,12 @@ def test_a_daily_job_runs_once_at_its_time():
     ]
 
 
+def test_times_of_day_are_in_the_newsrooms_time_zone(settings):
+    settings.TIME_ZONE = "Europe/London"
+    summer = datetime.datetime(2026, 7, 1, 5, 30, tzinfo=datetime.UTC)  # 06:30 in London
+    assert Daily(datetime.time(6, 0)).last_due(summer) == summer.replace(hour=5, minute=0)
+
+
 def test_a_restart_after_a_missed_time_runs_the_job_once(settings):
     settings.SCHEDULER_GRACE_MINUTES = 60
     # The scheduler was stopped from 05:50 to 06:40.

@@ -76,20 +76,28 @@ class EditionAdmin(admin.ModelAdmin):
     list_display = [
         "subject",
         "newsletter",
-        "status",
-        "send_at",
+        "state",
         "sent_at",
         "queued",
         "sent",
         "failed",
         "ambiguous",
     ]
-    list_filter = ["newsletter", "status"]
+    list_filter = ["newsletter", "status", "is_held"]
     search_fields = ["subject"]
-    fields = ["newsletter", "subject", "intro", "send_at", "covers_until", "status", "preview"]
-    readonly_fields = ["status", "covers_until", "preview"]
+    fields = [
+        "newsletter",
+        "subject",
+        "intro",
+        "send_at",
+        "covers_until",
+        "status",
+        "is_held",
+        "preview",
+    ]
+    readonly_fields = ["status", "is_held", "covers_until", "preview"]
     inlines = [EditionArticleInline]
-    actions = ["send_test_to_me", "send_now", "schedule"]
+    actions = ["send_test_to_me", "send_now", "schedule", "hold", "release"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("newsletter").with_progress()
@@ -101,6 +109,19 @@ class EditionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and (obj is None or obj.is_editable)
+
+    @admin.display(description="State", ordering="status")
+    def state(self, edition):
+        if edition.is_held and edition.is_editable:
+            if edition.status == Edition.Status.SCHEDULED and edition.send_at:
+                when = f"{timezone.localtime(edition.send_at):%d %b %H:%M}"
+                return format_html("<strong>Held</strong> (was to go out {})", when)
+            return format_html("<strong>Held</strong>")
+        if edition.status == Edition.Status.SCHEDULED and edition.send_at:
+            return f"Scheduled for {timezone.localtime(edition.send_at):%d %b %H:%M}"
+        if edition.status == Edition.Status.DRAFT:
+            return "Drafted"
+        return edition.get_status_display()
 
     @admin.display(description="Queued")
     def queued(self, edition):
@@ -197,6 +218,37 @@ class EditionAdmin(admin.ModelAdmin):
                 self.message_user(request, str(error), messages.ERROR)
             else:
                 self.message_user(request, f"“{edition}” will go out at {edition.send_at}.")
+
+    @admin.action(
+        description="Hold the selected editions (not sent at their send time)",
+        permissions=["change"],
+    )
+    def hold(self, request, queryset):
+        for edition in queryset:
+            if services.hold_edition(edition):
+                self.message_user(request, f"“{edition}” is held: it will not go out by itself.")
+            else:
+                self.message_user(
+                    request, f"“{edition}” has already gone out: too late to hold.", messages.ERROR
+                )
+
+    @admin.action(
+        description="Release the selected editions (sent at their send time)",
+        permissions=["change"],
+    )
+    def release(self, request, queryset):
+        for edition in queryset:
+            if not services.release_edition(edition):
+                self.message_user(request, f"“{edition}” was not held.", messages.WARNING)
+            elif edition.status == Edition.Status.SCHEDULED and edition.send_at:
+                when = timezone.localtime(edition.send_at)
+                self.message_user(
+                    request,
+                    f"“{edition}” is released: it goes out at {when:%d %b %H:%M}, "
+                    "or within five minutes if that has passed.",
+                )
+            else:
+                self.message_user(request, f"“{edition}” is released; it is a draft to send.")
 
 
 @admin.register(Delivery)

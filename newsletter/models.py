@@ -187,6 +187,10 @@ class EditionQuerySet(models.QuerySet):
     def sent(self):
         return self.filter(status=Edition.Status.SENT)
 
+    def due(self, now):
+        """Scheduled editions whose time has come and that no editor holds."""
+        return self.filter(status=Edition.Status.SCHEDULED, send_at__lte=now, is_held=False)
+
     def published(self):
         """What the web archive shows: editions that have started going out, so the
         "view in your browser" link works from the first message."""
@@ -219,6 +223,12 @@ class Edition(models.Model):
     covers_until = models.DateTimeField(default=timezone.now)
     send_at = models.DateTimeField(
         null=True, blank=True, help_text="When a scheduled edition goes out."
+    )
+    # An editor stopped it going out at its send time; sending by hand still works.
+    is_held = models.BooleanField(
+        "held",
+        default=False,
+        help_text="Held editions are not sent at their send time until released.",
     )
     sending_started_at = models.DateTimeField(null=True, blank=True, editable=False)
     sent_at = models.DateTimeField(null=True, blank=True, editable=False)

@@ -2,7 +2,7 @@
 and sending editions. Each runs in a transaction and enqueues its tasks on commit."""
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 
 CONFIRMATION_INTERVAL = timedelta(days=1)
 DELIVERY_INSERT_CHUNK = 5000
+EDITABLE = [Edition.Status.DRAFT, Edition.Status.SCHEDULED]
 
 
 class EditionNotSendable(Exception):
@@ -274,6 +275,23 @@ def draft_edition(newsletter: Newsletter, *, now=None, allow_empty=False) -> Edi
     return edition
 
 
+def draft_daily_edition(newsletter: Newsletter, *, now=None) -> Edition | None:
+    """The scheduler's morning draft. With NEWSLETTER_AUTOSEND_AT set it is scheduled to
+    go out at that time today, unless an editor holds it first; a draft made after that
+    time (the scheduler was down) waits for an editor."""
+    now = now or timezone.now()
+    edition = draft_edition(newsletter, now=now)
+    autosend_at = settings.NEWSLETTER_AUTOSEND_AT
+    if edition is None or autosend_at is None:
+        return edition
+    send_at = timezone.make_aware(datetime.combine(timezone.localtime(now).date(), autosend_at))
+    if send_at <= now:
+        logger.warning("Drafted %s after %s: left for an editor to send", edition, autosend_at)
+        return edition
+    schedule_edition(edition, send_at)
+    return edition
+
+
 def schedule_edition(edition: Edition, send_at) -> None:
     from newsletter.tasks import enqueue_later, send_scheduled_edition
 
@@ -287,6 +305,45 @@ def schedule_edition(edition: Edition, send_at) -> None:
             lambda: enqueue_later(send_scheduled_edition, edition.pk, run_after=send_at)
         )
     edition.status, edition.send_at = Edition.Status.SCHEDULED, send_at
+
+
+def send_due_edition(edition: Edition, *, now=None) -> int | None:
+    """Send a scheduled edition if its time has come and nobody holds it. The row is
+    locked first, so an editor's hold either lands before this (nothing is sent) or finds
+    it already sending. Returns the number of recipients, or None when not sent."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        due = Edition.objects.select_for_update().due(now).filter(pk=edition.pk).first()
+        if due is None:
+            return None
+        return send_edition(due, now=now)
+
+
+def hold_edition(edition: Edition) -> bool:
+    """Keep an edition from going out at its send time. False when it already has."""
+    held = Edition.objects.filter(pk=edition.pk, status__in=EDITABLE).update(
+        is_held=True, updated_at=timezone.now()
+    )
+    if held:
+        edition.is_held = True
+    return bool(held)
+
+
+def release_edition(edition: Edition) -> bool:
+    """Let a held edition go out: at its send time, or at once if that has passed."""
+    released = Edition.objects.filter(pk=edition.pk, status__in=EDITABLE, is_held=True).update(
+        is_held=False, updated_at=timezone.now()
+    )
+    if released:
+        edition.is_held = False
+        if edition.status == Edition.Status.SCHEDULED and edition.send_at:
+            from newsletter.tasks import enqueue_later, send_scheduled_edition
+
+            send_at = edition.send_at
+            transaction.on_commit(
+                lambda: enqueue_later(send_scheduled_edition, edition.pk, run_after=send_at)
+            )
+    return bool(released)
 
 
 def send_edition(edition: Edition, *, now=None) -> int:

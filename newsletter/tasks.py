@@ -15,7 +15,7 @@ logger = logging.getLogger(__name__)
 def enqueue_later(the_task, *args, run_after):
     """Enqueue with run_after where the backend can defer. One that cannot (the
     immediate backend in tests) runs it now if it is due, and otherwise leaves it to
-    `resume_sending`, which cron runs every few minutes."""
+    `resume_sending`, which the scheduler enqueues every five minutes."""
     if run_after <= timezone.now():
         return the_task.enqueue(*args)
     if the_task.get_backend().supports_defer:
@@ -81,11 +81,11 @@ def send_edition_batch(edition_id: int):
 
 @task
 def send_scheduled_edition(edition_id: int):
-    edition = Edition.objects.filter(pk=edition_id, status=Edition.Status.SCHEDULED).first()
-    # The editor may have rescheduled or sent it by hand since this was enqueued.
-    if edition and edition.send_at and edition.send_at <= timezone.now():
+    edition = Edition.objects.filter(pk=edition_id).first()
+    # The editor may have held, rescheduled or sent it by hand since this was enqueued.
+    if edition is not None:
         with suppress(services.EditionNotSendable):
-            services.send_edition(edition)
+            services.send_due_edition(edition)
 
 
 @task
@@ -99,10 +99,10 @@ def resume_sending_now() -> dict:
     the confirmation emails the per-domain cap held back.
     Run when a worker starts, and every few minutes: a duplicate chain is harmless, as
     rows are claimed one worker at a time."""
-    due = Edition.objects.filter(status=Edition.Status.SCHEDULED, send_at__lte=timezone.now())
+    due = list(Edition.objects.due(timezone.now()))
     for edition in due:
         with suppress(services.EditionNotSendable):  # Sent by hand meanwhile.
-            services.send_edition(edition)
+            services.send_due_edition(edition)
     ambiguous = sending.mark_stale_sending_ambiguous()
     resumed = 0
     for edition_id in Edition.objects.filter(status=Edition.Status.SENDING).values_list(
@@ -123,13 +123,15 @@ def resume_sending_now() -> dict:
 
 @task
 def draft_daily_editions():
-    """Draft today's edition of every daily newsletter (weekly ones on Mondays)."""
+    """Draft today's edition of every daily newsletter (weekly ones on Mondays), to go
+    out at NEWSLETTER_AUTOSEND_AT when that is set. The scheduler enqueues it at
+    NEWSLETTER_DRAFT_AT."""
     drafted = []
     for newsletter in Newsletter.objects.all():
         is_weekly = newsletter.cadence == Newsletter.Cadence.WEEKLY
         if is_weekly and timezone.localdate().weekday() != 0:
             continue
-        edition = services.draft_edition(newsletter)
+        edition = services.draft_daily_edition(newsletter)
         if edition:
             drafted.append(edition.pk)
     return drafted

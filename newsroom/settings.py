@@ -2,6 +2,8 @@
 on a laptop (SQLite, local-memory cache, mail printed to the console, the database task
 queue). The README lists every variable."""
 
+import re
+from datetime import time
 from pathlib import Path
 
 import environ
@@ -57,6 +59,7 @@ INSTALLED_APPS = [
     "donations",
     "pagecache",
     "operations",
+    "schedules",
 ]
 
 MIDDLEWARE = [
@@ -321,7 +324,30 @@ NEWSLETTER_CLAIM_SECONDS = env.int("NEWSLETTER_CLAIM_SECONDS", default=600)
 NEWSLETTER_SENDING_LEASE_SECONDS = env.int("NEWSLETTER_SENDING_LEASE_SECONDS", default=120)
 NEWSLETTER_MAX_ATTEMPTS = env.int("NEWSLETTER_MAX_ATTEMPTS", default=8)
 NEWSLETTER_RETRY_BASE_SECONDS = env.int("NEWSLETTER_RETRY_BASE_SECONDS", default=60)
+
+
+def _clock_time(var: str, default: str) -> time | None:
+    """A time of day, HH:MM on the 24-hour clock in TIME_ZONE; empty for none."""
+    raw = env.str(var, default=default).strip()
+    if not raw:
+        return None
+    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", raw):
+        raise environ.ImproperlyConfigured(
+            f"{var}: {raw!r} is not a time of day (example: {var}=06:00)"
+        )
+    return time.fromisoformat(raw)
+
+
+# The scheduler (`manage.py scheduler`) drafts each day's edition at this time; with
+# NEWSLETTER_AUTOSEND_AT set, the draft goes out then unless an editor holds it.
+NEWSLETTER_DRAFT_AT = _clock_time("NEWSLETTER_DRAFT_AT", "06:00")
+NEWSLETTER_AUTOSEND_AT = _clock_time("NEWSLETTER_AUTOSEND_AT", "")
 ANYMAIL = {"WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET", default="") or None}
+
+# --- schedules: the scheduler process ---
+# A daily job the scheduler missed (it was stopped at the time) still runs once when it
+# starts within this many minutes of the time; later, it waits for the next day.
+SCHEDULER_GRACE_MINUTES = env.int("SCHEDULER_GRACE_MINUTES", default=60)
 
 # --- issues: print-edition PDFs ---
 # A PDF render that takes longer than this many seconds is stopped and marked failed.

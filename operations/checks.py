@@ -1,8 +1,10 @@
 """The readiness checks of our own. django-health-check provides the database, cache and
-storage probes; what it cannot know is how long tasks wait in django_tasks_db's queue."""
+storage probes; what it cannot know is how long tasks wait in django_tasks_db's queue,
+and whether the scheduler and the task worker are alive."""
 
 import dataclasses
 import datetime
+from typing import ClassVar
 
 from asgiref.sync import sync_to_async
 from django.db.models import Case, F, When
@@ -11,10 +13,15 @@ from django.utils import timezone
 from health_check.base import HealthCheck
 from health_check.exceptions import ServiceUnavailable, ServiceWarning
 
+from schedules.models import Heartbeat
+
 # A task waiting this long means the workers are behind (a newsletter send, a burst of
 # PDF renders); this long, that none is working.
 TASK_QUEUE_WARN_AFTER = datetime.timedelta(minutes=5)
 TASK_QUEUE_FAIL_AFTER = datetime.timedelta(minutes=30)
+# Both beat every minute: three missed beats are worth a look, ten mean the process is gone.
+HEARTBEAT_WARN_AFTER = datetime.timedelta(minutes=3)
+HEARTBEAT_FAIL_AFTER = datetime.timedelta(minutes=10)
 
 
 @dataclasses.dataclass
@@ -34,6 +41,55 @@ class TaskQueue(HealthCheck):
             raise ServiceUnavailable(f"oldest waiting task has waited {minutes} min")
         if waited > self.warn_after:
             raise ServiceWarning(f"oldest waiting task has waited {minutes} min")
+
+
+@dataclasses.dataclass
+class SchedulerHeartbeat(HealthCheck):
+    """How long ago the scheduler (`manage.py scheduler`) last ticked."""
+
+    warn_after: datetime.timedelta = dataclasses.field(default=HEARTBEAT_WARN_AFTER, repr=False)
+    fail_after: datetime.timedelta = dataclasses.field(default=HEARTBEAT_FAIL_AFTER, repr=False)
+    kind: ClassVar[str] = Heartbeat.Kind.SCHEDULER
+    hint: ClassVar[str] = "is `manage.py scheduler` running?"
+
+    async def run(self):
+        last_seen_at = await sync_to_async(self.last_seen_at, thread_sensitive=True)()
+        if last_seen_at is None:
+            if self.expected():
+                raise ServiceWarning(f"never seen: {self.hint}")
+            return
+        waited = timezone.now() - last_seen_at
+        detail = (
+            f"last seen {int(waited.total_seconds() // 60)} min ago "
+            f"at {timezone.localtime(last_seen_at):%H:%M:%S}: {self.hint}"
+        )
+        if waited > self.fail_after:
+            raise ServiceUnavailable(detail)
+        if waited > self.warn_after:
+            raise ServiceWarning(detail)
+
+    def last_seen_at(self):
+        return Heartbeat.objects.last_seen_at(self.kind) if self.expected() else None
+
+    def expected(self) -> bool:
+        return True
+
+
+@dataclasses.dataclass
+class WorkerHeartbeat(SchedulerHeartbeat):
+    """How long ago a task worker last ran the heartbeat task the scheduler enqueues
+    every minute (db_worker has no hook of its own)."""
+
+    kind: ClassVar[str] = Heartbeat.Kind.WORKER
+    hint: ClassVar[str] = (
+        "is `manage.py db_worker` running? (its heartbeat task comes from the scheduler)"
+    )
+
+    def expected(self) -> bool:
+        from django_tasks_db.backend import DatabaseBackend
+
+        # Tasks that run elsewhere, or at once, have no worker here to watch.
+        return isinstance(task_backends["default"], DatabaseBackend)
 
 
 def oldest_wait() -> datetime.timedelta | None:

@@ -27,7 +27,9 @@ class ReadinessView(HealthCheckView):
         # Writes, reads and deletes a small probe file in the media storage.
         "health_check.checks.Storage",
         "operations.checks.TaskQueue",
-        # The worker's and the scheduler's heartbeats belong here once they record one.
+        # Warn after 3 minutes without a heartbeat, fail after 10.
+        "operations.checks.SchedulerHeartbeat",
+        "operations.checks.WorkerHeartbeat",
     )
 
     async def get(self, request, *args, **kwargs):

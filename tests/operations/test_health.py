@@ -7,6 +7,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from newsroom.tasks import send_staff_password_reset
+from schedules.models import Heartbeat
 
 # What a load balancer sends: plain HTTP to the machine's own address.
 PROBE = {"HTTP_HOST": "10.0.0.5:8000"}
@@ -16,6 +17,16 @@ PROBE = {"HTTP_HOST": "10.0.0.5:8000"}
 def _production_guards(settings):
     settings.SECURE_SSL_REDIRECT = True
     settings.ALLOWED_HOSTS = ["news.example.org"]
+
+
+@pytest.fixture(autouse=True)
+def _live_processes(request):
+    """The scheduler and a worker have just beaten (tests/operations/test_heartbeats.py
+    checks what happens when they have not)."""
+    if request.node.get_closest_marker("django_db"):
+        request.getfixturevalue("db")
+        Heartbeat.objects.beat(Heartbeat.Kind.SCHEDULER)
+        Heartbeat.objects.beat(Heartbeat.Kind.WORKER)
 
 
 def test_healthz_answers_ok_without_touching_anything(client):
@@ -37,6 +48,8 @@ def test_readyz_answers_ok_when_every_service_is(client):
         "Cache": "ok",
         "Storage": "ok",
         "TaskQueue": "ok",
+        "SchedulerHeartbeat": "ok",
+        "WorkerHeartbeat": "ok",
     }
     assert "no-store" in response["Cache-Control"]
 

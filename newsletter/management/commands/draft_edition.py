@@ -6,7 +6,10 @@ from newsletter.services import draft_edition
 
 
 class Command(BaseCommand):
-    help = "Draft the next edition from the articles published since the last one (for cron)."
+    help = (
+        "Draft the next edition from the articles published since the last one (the "
+        "scheduler drafts the daily one at NEWSLETTER_DRAFT_AT)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--newsletter", default=settings.NEWSLETTER_DEFAULT_SLUG)

@@ -5,7 +5,10 @@ from newsletter.services import purge_unconfirmed
 
 
 class Command(BaseCommand):
-    help = "Delete signups never confirmed within NEWSLETTER_UNCONFIRMED_DAYS (for cron)."
+    help = (
+        "Delete signups never confirmed within NEWSLETTER_UNCONFIRMED_DAYS (the scheduler "
+        "does it daily at 03:30)."
+    )
 
     def handle(self, *args, **options):
         deleted = purge_unconfirmed()

@@ -8,7 +8,7 @@ class Command(BaseCommand):
         "Send scheduled editions that are due, mark deliveries a dead worker left in "
         "'sending' as ambiguous, restart editions that still have recipients left, and "
         "send confirmation emails held back by the per-domain hourly cap. "
-        "Run it when the task worker starts and from cron every few minutes."
+        "Run it when the task worker starts; the scheduler enqueues it every five minutes."
     )
 
     def handle(self, *args, **options):

@@ -171,3 +171,19 @@ def test_a_missing_pg_dump_is_named_with_the_fix(monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")
     with pytest.raises(BackupError, match="pg_dump was not found in PG_BIN"):
         find_pg_program("pg_dump")
+
+
+def test_restoring_into_storage_that_is_not_empty_is_refused(tmp_path, settings):
+    ArticleFactory(lead_photo=PhotoFactory())
+    archive = tmp_path / "site.tar.gz"
+    call_command("backup", output=archive, stdout=StringIO())
+    empty_database = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+
+    result = run_manage(
+        "restore", str(archive), DATABASE_URL=empty_database, MEDIA_ROOT=str(settings.MEDIA_ROOT)
+    )
+    if connection.vendor == "sqlite":
+        assert result.returncode == 1
+        assert "Media storage is not empty (it holds photos/" in result.stderr
+    else:
+        assert "holds a postgresql database; this site is configured for sqlite" in result.stderr

@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from articles.progress import progress
 from operations.backups import BackupError, create_backup, default_archive_name
 
 
@@ -23,7 +24,7 @@ class Command(BaseCommand):
     def handle(self, *args, output=None, **options):
         path = output or Path(default_archive_name())
         try:
-            manifest = create_backup(path)
+            manifest = create_backup(path, progress=self.progress)
         except BackupError as error:
             raise CommandError(str(error)) from error
         media = sum(name.startswith("media/") for name in manifest["members"])
@@ -32,3 +33,6 @@ class Command(BaseCommand):
             f"Wrote {path}: the {manifest['database']['vendor']} database and {media} media "
             f"file{'' if media == 1 else 's'}, {size / 1e6:.1f} MB."
         )
+
+    def progress(self, names, total):
+        return progress(names, total=total, desc="media files", stdout=self.stdout)

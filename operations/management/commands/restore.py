@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from articles.progress import progress
 from operations.backups import BackupError, restore_backup
 
 
@@ -26,7 +27,7 @@ class Command(BaseCommand):
         if not archive.is_file():
             raise CommandError(f"{archive}: no such file.")
         try:
-            manifest = restore_backup(archive, force=force)
+            manifest = restore_backup(archive, force=force, progress=self.progress)
         except BackupError as error:
             raise CommandError(str(error)) from error
         media = sum(name.startswith("media/") for name in manifest["members"])
@@ -34,3 +35,6 @@ class Command(BaseCommand):
             f"Restored the {manifest['database']['vendor']} database and {media} media "
             f"file{'' if media == 1 else 's'} from {archive} (made {manifest['created_at']})."
         )
+
+    def progress(self, members, total):
+        return progress(members, total=total, desc="media files", stdout=self.stdout)

@@ -187,3 +187,19 @@ def test_restoring_into_storage_that_is_not_empty_is_refused(tmp_path, settings)
         assert "Media storage is not empty (it holds photos/" in result.stderr
     else:
         assert "holds a postgresql database; this site is configured for sqlite" in result.stderr
+
+
+def test_force_restores_over_a_site_replacing_its_contents(tmp_path, second_database):
+    ArticleFactory(lead_photo=PhotoFactory())
+    archive = tmp_path / "site.tar.gz"
+    call_command("backup", output=archive, stdout=StringIO())
+    env = {"DATABASE_URL": second_database, "MEDIA_ROOT": str(tmp_path / "restored-media")}
+    assert run_manage("restore", str(archive), **env).returncode == 0
+    first = run_manage("dumpdata", **env).stdout
+
+    again = run_manage("restore", str(archive), **env)
+    assert again.returncode == 1
+    assert "The database is not empty" in again.stderr
+    forced = run_manage("restore", str(archive), "--force", **env)
+    assert forced.returncode == 0, forced.stderr
+    assert json.loads(run_manage("dumpdata", **env).stdout) == json.loads(first)

@@ -25,6 +25,7 @@ from articles.models import (
     Section,
     Sidebar,
 )
+from articles.progress import progress
 from issues.models import Issue
 
 SECTIONS = [
@@ -472,9 +473,10 @@ def add_article(*, authors, tags, sidebars=(), **fields) -> Article:
 
 
 @transaction.atomic
-def load_demo() -> bool:
+def load_demo(*, stdout=None) -> bool:
     """Load the demo content into an empty site. Returns False, changing nothing, when
-    there are articles already: demo content never mixes with real content."""
+    there are articles already: demo content never mixes with real content. Progress
+    goes to `stdout` when it is a terminal."""
     if Article.objects.exists():
         return False
 
@@ -484,7 +486,7 @@ def load_demo() -> bool:
         )[0]
         for n, (name, slug, text) in enumerate(SECTIONS)
     }
-    photos = {key: make_photo(key) for key in PHOTOS}
+    photos = {key: make_photo(key) for key in progress(PHOTOS, desc="photos", stdout=stdout)}
     authors = {
         key: Author.objects.create(name=name, bio=bio, photo=photos["portrait"])
         for key, (name, bio) in AUTHORS.items()
@@ -516,7 +518,7 @@ def load_demo() -> bool:
         sidebars=[(heading, body.strip()) for heading, body in FLAGSHIP["sidebars"]],
     )
 
-    for n, story in enumerate(STORIES):
+    for n, story in enumerate(progress(STORIES, desc="articles", stdout=stdout)):
         # Most stories were in one of the three issues; every fourth is web-only.
         in_print = n % 4 != 3
         issue_index = n % 3

@@ -17,7 +17,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        if load_demo():
+        if load_demo(stdout=self.stdout):
             self.stdout.write(
                 self.style.SUCCESS(
                     f"Loaded demo content: {Issue.objects.count()} issues, "

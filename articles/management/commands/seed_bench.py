@@ -13,6 +13,7 @@ from django.utils.text import slugify
 from taggit.models import Tag
 
 from articles.models import Article, ArticleAuthor, Author, Section, TaggedArticle
+from articles.progress import progress
 from issues.models import Issue
 from newsletter.models import Newsletter, Subscriber, Subscription
 
@@ -83,6 +84,7 @@ class Command(BaseCommand):
             )
             for n in range(issue_count)
         )
+        bar = progress(total=count, desc="articles", stdout=self.stdout)
         for start in range(0, count, BATCH):
             batch = []
             for n in range(start, min(count, start + BATCH)):
@@ -118,8 +120,8 @@ class Command(BaseCommand):
                 for a in created
                 for tag in rng.sample(tags, rng.randint(1, 4))
             )
-            self.stdout.write(f"  {start + len(batch)} articles", ending="\r")
-        self.stdout.write("")
+            bar.update(len(batch))
+        bar.close()
 
     def seed_subscribers(self, count):
         if not count:
@@ -128,6 +130,7 @@ class Command(BaseCommand):
             slug="breakfast-in-red", defaults={"name": "Breakfast in Red"}
         )
         now = timezone.now()
+        bar = progress(total=count, desc="subscribers", stdout=self.stdout)
         for start in range(0, count, BATCH * 5):
             subscribers = Subscriber.objects.bulk_create(
                 Subscriber(email=f"reader{n}@example.org", confirmed_at=now)
@@ -137,3 +140,5 @@ class Command(BaseCommand):
                 Subscription(subscriber=s, newsletter=newsletter, status=Subscription.Status.ACTIVE)
                 for s in subscribers
             )
+            bar.update(len(subscribers))
+        bar.close()

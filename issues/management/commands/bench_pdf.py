@@ -21,6 +21,7 @@ from django.utils import timezone
 from PIL import Image
 
 from articles.models import Article, ArticleAuthor, Author, Photo, Section, Sidebar
+from articles.progress import progress
 from issues import services
 from issues.models import Issue, PrintPdf
 
@@ -73,7 +74,7 @@ class Command(BaseCommand):
             publication_date=timezone.localdate() - timedelta(days=1),
             status=Issue.Status.PUBLISHED,
         )
-        for n in range(1, count + 1):
+        for n in progress(range(1, count + 1), desc="articles", stdout=self.stdout):
             photo = Photo.objects.create(
                 image=ContentFile(jpeg(n), name=f"bench-{n}.jpg"),
                 alt_text=f"Pickets at depot {n}",
@@ -114,14 +115,15 @@ class Command(BaseCommand):
     def run_benchmark(self, count: int, renders: int, requests: int):
         issue = self.build_issue(count)
         pdf, cold, cold_cpu = self.render_once(issue)
-        warm = [self.render_once(issue, again=True)[1:] for _ in range(renders)]
+        renders_bar = progress(range(renders), desc="renders", stdout=self.stdout)
+        warm = [self.render_once(issue, again=True)[1:] for _ in renders_bar]
         warm_wall = statistics.median(wall for wall, _ in warm)
         warm_cpu = statistics.median(cpu for _, cpu in warm)
 
         client = Client()
         url = reverse("issues:pdf", kwargs={"number": issue.number})
         timings, cpu_timings = [], []
-        for _ in range(requests):
+        for _ in progress(range(requests), desc="requests", stdout=self.stdout):
             started, started_cpu = time.perf_counter(), time.process_time()
             response = client.get(url)
             body = b"".join(response.streaming_content)

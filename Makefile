@@ -15,7 +15,7 @@ PORT ?= 8000
 	test test-sqlite test-postgres bench-pdf bench-newsletter clean test-faults report
 
 help:
-	@echo "make demo    set up everything, load demo content, serve site + worker on :$(PORT)"
+	@echo "make demo    set up everything, load demo content, serve site + worker + scheduler on :$(PORT)"
 	@echo "make test    lint, migration check and the whole suite (SQLite and PostgreSQL)"
 	@echo "make lint    ruff check and format check"
 	@echo "make test-faults  kill workers, restart PostgreSQL, fill the disk, load spike (~6 min)"

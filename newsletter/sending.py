@@ -22,6 +22,7 @@ import logging
 import os
 import smtplib
 import time
+from collections import deque
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -172,7 +173,7 @@ def deliver_batch(edition_id: int, *, size: int | None = None) -> BatchOutcome:
     now = timezone.now()
     mark_stale_sending_ambiguous(edition_id=edition_id, now=now)
     worker = new_worker_name()
-    rows = claim_batch(edition_id, worker, size, now)
+    rows = deque(claim_batch(edition_id, worker, size, now))
     outcome = BatchOutcome()
     if not rows:
         return outcome
@@ -185,11 +186,12 @@ def deliver_batch(edition_id: int, *, size: int | None = None) -> BatchOutcome:
     heartbeat = claim_period().total_seconds() / HEARTBEATS_PER_CLAIM
     next_heartbeat = time.monotonic() + heartbeat
     try:
-        # `rows` grows when a heartbeat adopts a dead worker's rows; the loop reaches them.
-        for position, (delivery_id, subscriber_id, email) in enumerate(rows):
+        while rows:
             if time.monotonic() >= next_heartbeat:
-                rows.extend(renew_claim(edition_id, worker, adopt=size))
+                # A dead worker's rows go first: they have waited longest.
+                rows.extendleft(reversed(renew_claim(edition_id, worker, adopt=size)))
                 next_heartbeat = time.monotonic() + heartbeat
+            delivery_id, subscriber_id, email = rows.popleft()
             try:
                 if mailer_needs_opening(mailer):
                     mailer.open()
@@ -199,8 +201,8 @@ def deliver_batch(edition_id: int, *, size: int | None = None) -> BatchOutcome:
                     with transaction.atomic():
                         _mark_sent(ours, *just_sent)
                     just_sent = None
-                _retry_later(ours, [row[0] for row in rows[position:]], error)
-                outcome.retrying += len(rows) - position
+                _retry_later(ours, [delivery_id, *(row[0] for row in rows)], error)
+                outcome.retrying += 1 + len(rows)
                 return outcome
             message_id = new_message_id()
             with transaction.atomic():

@@ -7,10 +7,22 @@ transactions serialise the claim) and then, one message at a time, commits the r
 killed mid-send therefore leaves at most one row in `sending`: that message may or may not
 have been accepted, so once its lease runs out it becomes `ambiguous` for an editor to
 look at, and is never resent automatically. Every other row is either `sent` or still
-`queued` and is picked up again when sending resumes."""
+`queued` and is picked up again when sending resumes.
+
+A claim is short (`NEWSLETTER_CLAIM_SECONDS`, 30 s) and kept alive by a heartbeat: the
+worker renews it in its own small transaction three times per claim period. A claim
+nobody renewed has lost its worker, and any other worker takes its rows with a
+conditional UPDATE (still queued, claim still expired), so exactly one of them gets each
+row: the sending chains of the edition do it at every heartbeat and at the start of each
+batch, and `recover_stalled_sends` (newsletter.tasks) starts a chain for an edition that
+has none left. A worker that stalls past its claim (an SMTP timeout) loses the rows it
+had yet to start, never sends them twice: moving a row to `sending` needs the claim."""
 
 import logging
+import os
 import smtplib
+import time
+from collections import deque
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -75,6 +87,26 @@ def mark_stale_sending_ambiguous(*, edition_id=None, now=None) -> int:
     return count
 
 
+# Renewals per claim period: a worker can miss two heartbeats before it loses its rows.
+HEARTBEATS_PER_CLAIM = 3
+
+
+def claim_period() -> timedelta:
+    return timedelta(seconds=settings.NEWSLETTER_CLAIM_SECONDS)
+
+
+def stalled_editions(now) -> set[int]:
+    """Editions still sending where a worker died: a claim nobody renews, or a message
+    left in `sending` past its lease."""
+    sending = Delivery.objects.filter(edition__status=Edition.Status.SENDING)
+    dead_claims = expired_claims(now).filter(edition__status=Edition.Status.SENDING)
+    in_flight = sending.filter(status=Delivery.Status.SENDING, claim_expires_at__lte=now)
+    return {
+        *dead_claims.values_list("edition_id", flat=True).distinct(),
+        *in_flight.values_list("edition_id", flat=True).distinct(),
+    }
+
+
 def claimable(edition_id: int, now):
     return Delivery.objects.filter(
         Q(claim_expires_at__isnull=True) | Q(claim_expires_at__lte=now),
@@ -84,19 +116,36 @@ def claimable(edition_id: int, now):
     )
 
 
-def claim_batch(edition_id: int, worker: str, size: int, now) -> list[tuple[int, int, str]]:
+def expired_claims(now, edition_id: int | None = None):
+    """Queued rows whose worker stopped renewing its claim: it died, or stalled."""
+    rows = Delivery.objects.filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
+        status=Delivery.Status.QUEUED,
+        claim_expires_at__lte=now,
+    ).exclude(claimed_by="")
+    return rows if edition_id is None else rows.filter(edition_id=edition_id)
+
+
+def new_worker_name() -> str:
+    # The process id tells an operator (and the kill test) whose claim a row is under.
+    return f"{os.getpid()}-{get_random_string(16)}"
+
+
+def claim_batch(edition_id: int, worker: str, size: int, now, *, candidates=None):
+    """Claim up to `size` rows of `candidates` (by default every claimable row of the
+    edition) for `worker`. The UPDATE repeats the conditions, so of two workers after the
+    same rows only the first to commit gets each one."""
+    candidates = claimable(edition_id, now) if candidates is None else candidates
     with transaction.atomic():
         ids = list(
-            claimable(edition_id, now)
-            .select_for_update(skip_locked=True)
+            candidates.select_for_update(skip_locked=True)
             .order_by("id")
             .values_list("id", flat=True)[:size]
         )
         if not ids:
             return []
-        Delivery.objects.filter(id__in=ids).update(
-            claimed_by=worker,
-            claim_expires_at=now + timedelta(seconds=settings.NEWSLETTER_CLAIM_SECONDS),
+        candidates.filter(id__in=ids).update(
+            claimed_by=worker, claim_expires_at=now + claim_period()
         )
     return list(
         Delivery.objects.filter(id__in=ids, claimed_by=worker)
@@ -105,12 +154,26 @@ def claim_batch(edition_id: int, worker: str, size: int, now) -> list[tuple[int,
     )
 
 
+def renew_claim(edition_id: int, worker: str, *, adopt: int) -> list[tuple[int, int, str]]:
+    """The heartbeat: extend `worker`'s claim on the rows it has yet to start, then take
+    up to `adopt` rows of the edition whose claim expired (their worker died). Returns
+    the rows taken."""
+    now = timezone.now()
+    with transaction.atomic():
+        Delivery.objects.filter(claimed_by=worker, status=Delivery.Status.QUEUED).update(
+            claim_expires_at=now + claim_period()
+        )
+        return claim_batch(
+            edition_id, worker, adopt, now, candidates=expired_claims(now, edition_id)
+        )
+
+
 def deliver_batch(edition_id: int, *, size: int | None = None) -> BatchOutcome:
     size = size or settings.NEWSLETTER_BATCH_SIZE
     now = timezone.now()
     mark_stale_sending_ambiguous(edition_id=edition_id, now=now)
-    worker = get_random_string(24)
-    rows = claim_batch(edition_id, worker, size, now)
+    worker = new_worker_name()
+    rows = deque(claim_batch(edition_id, worker, size, now))
     outcome = BatchOutcome()
     if not rows:
         return outcome
@@ -120,8 +183,15 @@ def deliver_batch(edition_id: int, *, size: int | None = None) -> BatchOutcome:
     ours = Delivery.objects.filter(claimed_by=worker)
     lease = timedelta(seconds=settings.NEWSLETTER_SENDING_LEASE_SECONDS)
     just_sent = None  # (id, message_id): marked sent in the same commit as the next claim.
+    heartbeat = claim_period().total_seconds() / HEARTBEATS_PER_CLAIM
+    next_heartbeat = time.monotonic() + heartbeat
     try:
-        for position, (delivery_id, subscriber_id, email) in enumerate(rows):
+        while rows:
+            if time.monotonic() >= next_heartbeat:
+                # A dead worker's rows go first: they have waited longest.
+                rows.extendleft(reversed(renew_claim(edition_id, worker, adopt=size)))
+                next_heartbeat = time.monotonic() + heartbeat
+            delivery_id, subscriber_id, email = rows.popleft()
             try:
                 if mailer_needs_opening(mailer):
                     mailer.open()
@@ -131,8 +201,8 @@ def deliver_batch(edition_id: int, *, size: int | None = None) -> BatchOutcome:
                     with transaction.atomic():
                         _mark_sent(ours, *just_sent)
                     just_sent = None
-                _retry_later(ours, [row[0] for row in rows[position:]], error)
-                outcome.retrying += len(rows) - position
+                _retry_later(ours, [delivery_id, *(row[0] for row in rows)], error)
+                outcome.retrying += 1 + len(rows)
                 return outcome
             message_id = new_message_id()
             with transaction.atomic():

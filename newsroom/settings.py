@@ -317,10 +317,12 @@ NEWSLETTER_SIGNUP_RATE_EMAIL = env.str("NEWSLETTER_SIGNUP_RATE_EMAIL", default="
 NEWSLETTER_CONFIRMATIONS_PER_DOMAIN_HOUR = env.int(
     "NEWSLETTER_CONFIRMATIONS_PER_DOMAIN_HOUR", default=500
 )
-# Sending: recipients per task, parallel task chains, and how long a claim lasts.
+# Sending: recipients per task, parallel task chains, and how long a worker's claim on a
+# batch outlives its last heartbeat (it renews the claim three times a period), which is
+# how soon another worker resumes the batch of one that died.
 NEWSLETTER_BATCH_SIZE = env.int("NEWSLETTER_BATCH_SIZE", default=500)
 NEWSLETTER_SEND_CHAINS = env.int("NEWSLETTER_SEND_CHAINS", default=1)
-NEWSLETTER_CLAIM_SECONDS = env.int("NEWSLETTER_CLAIM_SECONDS", default=600)
+NEWSLETTER_CLAIM_SECONDS = env.int("NEWSLETTER_CLAIM_SECONDS", default=30)
 NEWSLETTER_SENDING_LEASE_SECONDS = env.int("NEWSLETTER_SENDING_LEASE_SECONDS", default=120)
 NEWSLETTER_MAX_ATTEMPTS = env.int("NEWSLETTER_MAX_ATTEMPTS", default=8)
 NEWSLETTER_RETRY_BASE_SECONDS = env.int("NEWSLETTER_RETRY_BASE_SECONDS", default=60)

@@ -1,13 +1,20 @@
 import datetime
+import os
+import subprocess
+import sys
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from prometheus_client.parser import text_string_to_metric_families
 
+from issues import services
+from issues.models import PrintPdf
 from newsletter.models import Delivery, Edition, Newsletter, Subscriber
 from newsroom.tasks import send_staff_password_reset
 from tests.donations.conftest import make_donation
+from tests.factories import ArticleFactory, IssueFactory
 
 STRANGER = {"REMOTE_ADDR": "203.0.113.9"}
 # What a monitoring server sends: plain HTTP to the machine's own address.
@@ -27,9 +34,13 @@ def scrape(client, **extra) -> dict[tuple[str, tuple], float]:
     assert response.status_code == 200, response.content
     assert response["Content-Type"].startswith("text/plain; version=")
     assert "no-store" in response["Cache-Control"]
+    return parse(response.content.decode())
+
+
+def parse(text: str) -> dict[tuple[str, tuple], float]:
     return {
         (sample.name, tuple(sorted(sample.labels.items()))): sample.value
-        for family in text_string_to_metric_families(response.content.decode())
+        for family in text_string_to_metric_families(text)
         for sample in family.samples
     }
 
@@ -176,3 +187,46 @@ def test_a_scrape_is_never_stored_by_the_page_cache(client, settings):
     client.get("/robots.txt", HTTP_HOST="news.example.org", secure=True)
     second = client.get("/metrics", **SCRAPER)
     assert first.content != second.content
+
+
+@pytest.mark.django_db
+def test_a_rendered_pdf_is_counted(client, settings):
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    issue = IssueFactory(number=2787)
+    ArticleFactory(issue=issue, print_page=1, headline="Revolt in Kazakhstan")
+    pdf = services.request_pdf(services.issue_pdf_job(issue))
+    before = scrape(client)
+
+    services.render_print_pdf(pdf.pk)
+
+    cache.clear()  # The database figures are kept DATABASE_FIGURES_SECONDS.
+    after = scrape(client)
+    assert PrintPdf.objects.get().status == PrintPdf.Status.READY
+    rendered = "newsroom_pdfs_rendered_total"
+    assert value(after, rendered) - value(before, rendered) == 1
+    assert value(after, "newsroom_print_pdfs", status="ready") == 1
+
+
+def test_with_a_multiprocess_directory_a_scrape_adds_up_every_process(tmp_path):
+    # Each granian worker (and the task worker) writes its counts to the directory; any
+    # one of them answers the scrape with the sum.
+    code = (
+        "import sys, django; django.setup();"
+        "from prometheus_client import generate_latest;"
+        "from operations import metrics;"
+        "metrics.page_cache_hit(); metrics.REQUEST_LATENCY.labels('robots').observe(0.01);"
+        "sys.stdout.write(generate_latest(metrics.process_registry()).decode())"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "newsroom.settings",
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
+    }
+    env.setdefault("DEBUG", "on")
+    for _ in range(2):
+        output = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        ).stdout
+    samples = parse(output)
+    assert value(samples, "newsroom_page_cache_requests_total", result="hit") == 2
+    assert value(samples, "newsroom_request_duration_seconds_count", view="robots") == 2

@@ -230,3 +230,20 @@ def test_with_a_multiprocess_directory_a_scrape_adds_up_every_process(tmp_path):
     samples = parse(output)
     assert value(samples, "newsroom_page_cache_requests_total", result="hit") == 2
     assert value(samples, "newsroom_request_duration_seconds_count", view="robots") == 2
+
+
+def test_a_network_that_does_not_parse_stops_start_up():
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "newsroom.settings",
+        "METRICS_ALLOWED_NETWORKS": "10.0.0.0/8,intranet",
+    }
+    env.setdefault("DEBUG", "on")
+    run = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode != 0
+    assert "METRICS_ALLOWED_NETWORKS: 'intranet' is not a network" in run.stderr

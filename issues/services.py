@@ -29,6 +29,7 @@ from articles.html import sanitize_html
 from articles.models import Article, Author
 from issues.models import Issue, PrintPdf
 from newsroom.storage import is_storage_full
+from operations import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -302,6 +303,7 @@ def render_print_pdf(pdf_id: int):
     pdf.save(
         update_fields=["file", "status", "page_count", "render_seconds", "error", "finished_at"]
     )
+    metrics.pdf_rendered()
     logger.info(
         "Rendered %s: %d pages in %.2f s (%.2f s CPU)",
         pdf,

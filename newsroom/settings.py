@@ -2,6 +2,7 @@
 on a laptop (SQLite, local-memory cache, mail printed to the console, the database task
 queue). The README lists every variable."""
 
+import ipaddress
 import re
 from datetime import time
 from pathlib import Path
@@ -65,6 +66,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # The request id and the one access line per request, page-cache hits included.
     "operations.logs.RequestLogMiddleware",
+    # Request latency by URL name, and /metrics for an allowed scraper (operations/metrics.py).
+    "operations.metrics.MetricsMiddleware",
     # /healthz and /readyz, answered before the SSL redirect, host checks and page cache.
     "operations.middleware.HealthCheckMiddleware",
     # Next, so that a cached page is served before any other middleware runs.
@@ -381,6 +384,42 @@ if AWS_STORAGE_BUCKET_NAME:
             "file_overwrite": False,
         },
     }
+
+# --- operations: metrics and error reports ---
+# /metrics answers these networks (the client address as TRUSTED_PROXY_COUNT makes it) and
+# any request with "Authorization: Bearer METRICS_TOKEN"; everyone else gets a 404.
+METRICS_ALLOWED_NETWORKS = env.list(
+    "METRICS_ALLOWED_NETWORKS",
+    default=[
+        "127.0.0.0/8",
+        "::1/128",
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "fc00::/7",
+    ],
+)
+for _network in METRICS_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_network)
+    except ValueError:
+        raise environ.ImproperlyConfigured(
+            f"METRICS_ALLOWED_NETWORKS: {_network!r} is not a network (example: 10.0.0.0/8)"
+        ) from None
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Errors are reported to Sentry when a DSN is set, with personal data scrubbed
+# (operations/sentry.py).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="production")
+SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
+if SENTRY_DSN:
+    from operations.sentry import init_sentry
+
+    init_sentry(
+        SENTRY_DSN,
+        environment=SENTRY_ENVIRONMENT,
+        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+    )
 
 # --- security ---
 AUTHENTICATION_BACKENDS = [

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from operations import views
+from operations import metrics, views
 
 app_name = "operations"
 
@@ -9,4 +9,7 @@ app_name = "operations"
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    # An allowed scrape is answered by operations.metrics.MetricsMiddleware; this view
+    # answers the rest (404) and serves scrapes when the middleware is left out.
+    path("metrics", metrics.metrics, name="metrics"),
 ]

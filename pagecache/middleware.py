@@ -3,6 +3,7 @@ import logging
 from django.conf import settings
 from django.utils.cache import get_conditional_response
 
+from operations import metrics
 from pagecache import cache as page_cache
 from pagecache.articles import seconds_until_next_scheduled_article
 
@@ -49,7 +50,9 @@ class PageCacheMiddleware:
         try:
             page, tokens = page_cache.lookup(request)
             if page is not None:
+                metrics.page_cache_hit()
                 return page.response(request)
+            metrics.page_cache_miss()
             tokens = page_cache.current_tokens(request, tokens)
         except Exception:
             # The cache being down must not take the pages down with it.

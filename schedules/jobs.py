@@ -13,25 +13,33 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+# How often the scheduler wakes; every schedule is a multiple of it.
+TICK_SECONDS = 30
+
 
 @dataclasses.dataclass(frozen=True)
 class Every:
-    """Every `minutes` minutes, on the clock: every 5 minutes is :00, :05, :10…"""
+    """Every `minutes` minutes (or `seconds` seconds, a multiple of the tick), on the
+    clock: every 5 minutes is :00, :05, :10…"""
 
-    minutes: int
+    minutes: int = 0
+    seconds: int = 0
+
+    @property
+    def step(self) -> int:
+        return self.minutes * 60 + self.seconds
 
     def last_due(self, now: datetime.datetime) -> datetime.datetime:
-        step = self.minutes * 60
-        seconds = int(now.timestamp()) // step * step
+        seconds = int(now.timestamp()) // self.step * self.step
         return datetime.datetime.fromtimestamp(seconds, tz=datetime.UTC)
 
     @property
     def grace(self) -> datetime.timedelta:
         # A missed slot is made up by the next one; only the latest ever runs.
-        return datetime.timedelta(minutes=self.minutes)
+        return datetime.timedelta(seconds=self.step)
 
     def __str__(self):
-        return f"every {self.minutes} min"
+        return f"every {self.minutes} min" if not self.seconds else f"every {self.step} s"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,4 +95,10 @@ def scheduled_jobs() -> list[Job]:
             "newsletter.tasks.purge_unconfirmed_signups",
         ),
         Job("schedules.worker_heartbeat", Every(1), "schedules.tasks.record_worker_heartbeat"),
+        # A dead worker's batch is taken up again within a minute of its claim running out.
+        Job(
+            "newsletter.recover_stalled_sends",
+            Every(seconds=TICK_SECONDS),
+            "newsletter.tasks.recover_stalled_sends",
+        ),
     ]

@@ -16,8 +16,8 @@ HEARTBEAT_TASK = "schedules.tasks.record_worker_heartbeat"
 DAILY_AT_SIX = Job("test.daily", Daily(datetime.time(6, 0)), HEARTBEAT_TASK)
 
 
-def local(hour, minute=0, *, day=2):
-    return timezone.make_aware(datetime.datetime(2026, 3, day, hour, minute))
+def local(hour, minute=0, second=0, *, day=2):
+    return timezone.make_aware(datetime.datetime(2026, 3, day, hour, minute, second))
 
 
 def test_a_daily_job_runs_once_at_its_time():
@@ -88,6 +88,7 @@ def test_the_table_follows_the_draft_time(settings):
         "newsletter.draft_daily_editions",
         "newsletter.purge_unconfirmed_signups",
         "schedules.worker_heartbeat",
+        "newsletter.recover_stalled_sends",
     }
 
 
@@ -118,3 +119,9 @@ def test_two_schedulers_racing_enqueue_a_job_once():
         thread.join()
     assert sorted(results) == [[], [], [], ["test.daily"]]
     assert JobRun.objects.count() == 1
+
+
+def test_stalled_sends_are_looked_for_every_half_minute():
+    (job,) = [job for job in scheduled_jobs() if job.name == "newsletter.recover_stalled_sends"]
+    assert job.schedule.last_due(local(6, 0, 29)) == local(6, 0, 0)
+    assert job.schedule.last_due(local(6, 0, 31)) == local(6, 0, 30)

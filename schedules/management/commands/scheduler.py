@@ -5,7 +5,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError, close_old_connections
 
-from schedules.jobs import scheduled_jobs
+from schedules.jobs import TICK_SECONDS, scheduled_jobs
 from schedules.services import tick
 
 logger = logging.getLogger("schedules")
@@ -34,7 +34,7 @@ class Command(BaseCommand):
         logger.info("Scheduler started")
         while not self.stopping:
             self.run_tick()
-            self.sleep_until_next_minute()
+            self.sleep_until_next_tick()
             # As a request would: a connection the database dropped meanwhile is replaced.
             close_old_connections()
         logger.info("Scheduler stopped")
@@ -43,12 +43,12 @@ class Command(BaseCommand):
         try:
             tick()  # Logs each job it enqueues.
         except DatabaseError:
-            # The database is away (restarting, failing over): try again next minute.
+            # The database is away (restarting, failing over): try again next tick.
             logger.exception("Scheduler tick failed")
 
-    def sleep_until_next_minute(self):
-        # A second past the minute, so a job due on the minute is never a tick early.
-        wake_at = (time.time() // 60 + 1) * 60 + 1
+    def sleep_until_next_tick(self):
+        # A second past the tick, so a job due on the tick is never a tick early.
+        wake_at = (time.time() // TICK_SECONDS + 1) * TICK_SECONDS + 1
         while not self.stopping and time.time() < wake_at:
             time.sleep(min(1, wake_at - time.time()))
 

@@ -69,6 +69,11 @@ for n in 1 2; do
     $python manage.py db_worker >"$run/worker$n.log" 2>&1 &
     pids+=($!)
 done
+# Two schedulers, as on two machines: each job still runs once.
+for n in 1 2; do
+    $python manage.py scheduler >"$run/scheduler$n.log" 2>&1 &
+    pids+=($!)
+done
 
 mkdir -p "$run/nginx"
 sed -e "s|@USER@|$(id -un)|g" -e "s|@PREFIX@|$run/nginx|g" -e "s|@LISTEN@|127.0.0.1:$nginx_port|g" \

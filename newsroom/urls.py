@@ -2,11 +2,20 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.sitemaps.views import sitemap
+from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import TemplateView
+from django.views.generic import RedirectView, TemplateView
 
 from articles.sitemaps import sitemaps
 from newsroom.admin_site import StaffPasswordResetView
+
+
+class FaviconView(RedirectView):
+    # Browsers ask for /favicon.ico whatever the page links. A temporary redirect, as
+    # the static file's (hashed) address changes whenever the icon does.
+    def get_redirect_url(self, *args, **kwargs):
+        return static("favicon.svg")
+
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -37,6 +46,7 @@ urlpatterns = [
         TemplateView.as_view(template_name="robots.txt", content_type="text/plain"),
         name="robots",
     ),
+    path("favicon.ico", FaviconView.as_view(), name="favicon"),
     path("", include("articles.urls")),
 ]
 

@@ -230,3 +230,24 @@ def test_header_navigation_lists_sections_and_marks_the_current_one(client):
     assert nav.index(">News<") < nav.index(">Features<")
     assert 'href="/sections/features/" aria-current="page"' in nav
     assert 'href="#main"' in html and 'id="main"' in html
+
+
+def test_favicon_ico_leads_to_the_site_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302
+    assert response["Location"].endswith("/favicon.svg")
+
+
+@pytest.mark.parametrize("url", ["/", "/latest/", "/search/?q=strike", "/no/such/page/"])
+def test_every_page_links_the_favicon_and_touch_icon(client, url):
+    ArticleFactory()
+    head = client.get(url).content.decode().split("</head>")[0]
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in head
+    assert '<link rel="apple-touch-icon" href="/static/apple-touch-icon.png">' in head
+
+
+def test_error_page_links_the_favicon():
+    from django.template import Context, engines
+
+    html = engines["django"].engine.get_template("500.html").render(Context())
+    assert 'rel="icon" href="/static/favicon.svg"' in html

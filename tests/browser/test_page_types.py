@@ -169,3 +169,21 @@ def test_every_page_type_is_valid_html(client, site, tmp_path):
     css = tmp_path / "site.css"
     shutil.copy(Path(settings.BASE_DIR) / "static/css/site.css", css)
     assert nu_errors([*paths, css]) == ""
+
+
+def test_footer_links_are_at_least_24_px_targets(page, site):
+    """WCAG 2.2's minimum target size (2.5.8)."""
+    small = {}
+    for width in (390, 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(site["front"])
+        boxes = page.eval_on_selector_all(
+            ".site-footer a",
+            "links => links.map(a => { const r = a.getBoundingClientRect();"
+            " return [a.textContent.trim(), r.width, r.height]; })",
+        )
+        assert len(boxes) >= 5
+        for text, box_width, box_height in boxes:
+            if box_width < 24 or box_height < 24:
+                small[f"{text}@{width}"] = (box_width, box_height)
+    assert small == {}

@@ -5,6 +5,7 @@ each), and the article page light and self-contained."""
 import shutil
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -19,7 +20,7 @@ from newsletter.models import Subscriber
 from newsletter.tokens import make_confirm_token
 from tests.articles.test_public_article import reference_article
 from tests.browser.support import axe_violations, screenshot
-from tests.factories import ArticleFactory
+from tests.factories import ArticleFactory, SectionFactory
 
 pytestmark = [
     pytest.mark.browser,
@@ -187,3 +188,23 @@ def test_footer_links_are_at_least_24_px_targets(page, site):
             if box_width < 24 or box_height < 24:
                 small[f"{text}@{width}"] = (box_width, box_height)
     assert small == {}
+
+
+def test_front_page_card_rows_leave_no_empty_column(page):
+    news = SectionFactory(name="News", slug="news", position=1)
+    culture = SectionFactory(name="Culture", slug="culture", position=2)
+    now = timezone.now()
+    for n, section in enumerate([news] * 3 + [culture] * 4):
+        ArticleFactory(section=section, published_at=now - timedelta(hours=n))
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto("/")
+    rows = page.eval_on_selector_all(
+        ".card-grid",
+        "grids => grids.map(g => { const cards = g.querySelectorAll('.card');"
+        " return [cards.length, g.getBoundingClientRect().right,"
+        " cards[cards.length - 1].getBoundingClientRect().right]; })",
+    )
+    # The lead story comes from News, which leaves it two cards; Culture has three.
+    assert [count for count, _, _ in rows] == [2, 3]
+    for _, row_right, last_card_right in rows:
+        assert abs(row_right - last_card_right) <= 2, rows

@@ -251,3 +251,12 @@ def test_error_page_links_the_favicon():
 
     html = engines["django"].engine.get_template("500.html").render(Context())
     assert 'rel="icon" href="/static/favicon.svg"' in html
+
+
+def test_front_page_lead_photo_loads_first(client):
+    ArticleFactory(headline="Lead story", lead_photo=PhotoFactory(), published_at=timezone.now())
+    main = main_of(client.get(reverse("articles:front")).content.decode())
+    lead = main[main.index('class="lead-story"') : main.index("</article>")]
+    img = lead[lead.index("<img") :].split(">")[0]
+    assert 'fetchpriority="high"' in img
+    assert "loading=" not in img and "decoding=" not in img

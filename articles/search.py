@@ -116,7 +116,7 @@ def _postgres_search(articles, text):
                 output_field=models.FloatField(),
             ),
             snippet=SearchHeadline(
-                Concat("standfirst", models.Value(" "), "body", output_field=models.TextField()),
+                _standfirst_and_body(),
                 query,
                 config=SEARCH_CONFIG,
                 start_sel=_MARK_START,
@@ -140,18 +140,39 @@ def _fallback_search(articles, text):
             | models.Q(standfirst__icontains=word)
             | models.Q(body__icontains=word)
         )
-    return articles.annotate(
-        snippet=Concat("standfirst", models.Value(" "), "body", output_field=models.TextField())
-    ).newest_first()
+    return articles.annotate(snippet=_standfirst_and_body()).newest_first()
 
 
-def render_snippet(raw: str, text: str) -> str:
-    """The snippet as safe HTML: the article's markup stripped, matches in <mark>."""
-    plain = " ".join(html.unescape(strip_tags(raw or "")).split())
+def _standfirst_and_body():
+    """The standfirst and body as one text, the standfirst ended as a sentence: a
+    standfirst usually has no full stop, and a snippet would run it into the body."""
+    separator = models.Case(
+        models.When(standfirst="", then=models.Value("")),
+        # Ends with a stop or an ellipsis, perhaps inside closing quotes or a bracket.
+        models.When(
+            standfirst__regex="[.!?\u2026:;][\"'\u2019\u201d)]*\\s*$", then=models.Value(" ")
+        ),
+        default=models.Value(". "),
+    )
+    return Concat("standfirst", separator, "body", output_field=models.TextField())
+
+
+def render_snippet(raw: str, text: str, *, standfirst: str = "") -> str:
+    """The snippet as safe HTML: the article's markup stripped, matches in <mark>. When
+    the words matched the headline alone, the standfirst: it says what the story is,
+    where the body's first words would stop mid-sentence."""
+    plain = _plain_text(raw)
     if _MARK_START not in plain:
-        plain = _mark_words(_first_words(plain, 40), text)
+        if _MARK_START in _mark_words(plain, text) or not standfirst:
+            plain = _mark_words(_first_words(plain, 40), text)
+        else:
+            plain = _first_words(_plain_text(standfirst), 40)
     marked = escape(plain).replace(_MARK_START, "<mark>").replace(_MARK_END, "</mark>")
     return mark_safe(marked)  # noqa: S308 - escaped above; only our own <mark> tags added
+
+
+def _plain_text(markup):
+    return " ".join(html.unescape(strip_tags(markup or "")).split())
 
 
 def _first_words(text, count):
@@ -216,7 +237,9 @@ class SearchView(ListView):
         paginator, page, results, is_paginated = super().paginate_queryset(queryset, page_size)
         text = self.form.cleaned_data["q"] if self.form.has_query else ""
         for article in results:
-            article.snippet_html = render_snippet(article.snippet, text)
+            article.snippet_html = render_snippet(
+                article.snippet, text, standfirst=article.standfirst
+            )
         return paginator, page, results, is_paginated
 
     def get_context_data(self, **kwargs):

@@ -169,3 +169,46 @@ def test_each_search_is_planned_for_its_own_words():
     with planned_for_its_words():
         assert plan_cache_mode() == "force_custom_plan"
     assert plan_cache_mode() == "auto"
+
+
+def snippets(response):
+    """Each result's snippet as HTML, by headline."""
+    html = response.content.decode().split('class="search-results"')[1]
+    parts = [part.split("</p>")[0].strip() for part in html.split('class="card-standfirst">')[1:]]
+    return dict(zip(headlines(response), parts, strict=True))
+
+
+def test_snippet_joins_standfirst_and_body_as_sentences(client):
+    ArticleFactory(
+        headline="Port shut",
+        standfirst="The dockers walked out and the union is behind it",
+        body="<p>Not a single container moved.</p>",
+    )
+    ArticleFactory(
+        headline="Who runs the port?",
+        standfirst="Who will stop them?",
+        body="<p>Not one container owner.</p>",
+    )
+
+    found = snippets(search(client, q="container"))
+
+    assert "behind it. Not a single <mark>container</mark>" in found["Port shut"]
+    assert "stop them? Not one <mark>container</mark>" in found["Who runs the port?"]
+
+
+def test_headline_only_match_shows_the_standfirst(client):
+    ArticleFactory(
+        headline="Felixstowe dockers walk out",
+        standfirst="Two thousand workers stopped the port. The union backs them.",
+        body="<p>" + "The employers refused to negotiate. " * 20 + "</p>",
+    )
+    long = " ".join(f"word{n}" for n in range(60))
+    ArticleFactory(headline="Felixstowe again", standfirst=long, body="<p>Nothing here.</p>")
+
+    found = snippets(search(client, q="Felixstowe"))
+
+    whole = "Two thousand workers stopped the port. The union backs them."
+    assert found["Felixstowe dockers walk out"] == whole
+    cut = found["Felixstowe again"]
+    assert cut.startswith("word0 word1 ") and cut.endswith(" …")
+    assert f"{cut.removesuffix(' …')} " in long

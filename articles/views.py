@@ -1,7 +1,6 @@
 import json
 from datetime import timedelta
 from itertools import groupby
-from urllib.parse import urljoin
 
 from django.conf import settings
 from django.http import Http404, HttpResponsePermanentRedirect
@@ -24,6 +23,7 @@ from articles.models import (
     TaggedArticle,
 )
 from articles.pagination import CappedPaginator
+from newsroom.links import site_url
 
 TOP_STORIES_PER_SECTION = 3
 RELATED_ARTICLES_COUNT = 4
@@ -33,10 +33,6 @@ UPDATE_GRACE = timedelta(minutes=10)
 
 # The characters that could end a <script> data block early, as JSON unicode escapes.
 _SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
-
-
-def absolute_url(path_or_url: str) -> str:
-    return urljoin(settings.SITE_URL + "/", path_or_url)
 
 
 def photo_url(photo) -> str:
@@ -189,8 +185,8 @@ class ArticleDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         article = self.object
-        canonical_url = absolute_url(article.get_absolute_url())
-        image_url = absolute_url(photo_url(article.lead_photo)) if article.lead_photo else ""
+        canonical_url = site_url(article.get_absolute_url())
+        image_url = site_url(photo_url(article.lead_photo)) if article.lead_photo else ""
         # An issue that is not out yet is not linked or named: its page would be a 404.
         issue = article.issue if article.issue and article.issue.is_published else None
         authors, tags = article.extras.author_list(), article.extras.tag_list()
@@ -287,7 +283,7 @@ def news_article_json_ld(article, *, authors, tags, issue, canonical_url, image_
         "articleSection": article.section.name,
         "keywords": [tag.name for tag in tags],
         "author": [
-            {"@type": "Person", "name": a.name, "url": absolute_url(a.get_absolute_url())}
+            {"@type": "Person", "name": a.name, "url": site_url(a.get_absolute_url())}
             for a in authors
         ],
         "publisher": {
